@@ -308,8 +308,16 @@ func (k *consumer) consume(ctx context.Context, cons jetstream.Consumer) error {
 		}
 		batch := []jetstream.Msg{first}
 		var iterErr error
+		// Linger bounds the whole batch, not each further message: under a
+		// steady trickle (one event a millisecond) a per-message wait never
+		// expires and a batch would wait for Batch events.
+		lingerEnd := time.Now().Add(k.spec.Linger)
 		for len(batch) < k.spec.Batch {
-			m, err := it.Next(jetstream.NextMaxWait(k.spec.Linger))
+			wait := time.Until(lingerEnd)
+			if wait <= 0 {
+				break
+			}
+			m, err := it.Next(jetstream.NextMaxWait(wait))
 			if err != nil {
 				if !errors.Is(err, nats.ErrTimeout) {
 					iterErr = fmt.Errorf("next message: %w", err)
