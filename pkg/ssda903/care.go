@@ -99,7 +99,12 @@ func CheckChangeLegalStatus(care CareTimeline, pl PlacementTimeline, d clock.Dat
 	if ls == cur.LS {
 		v.Addf(fieldLegalStatus, "903:434", "the legal status is already %s; a change needs a different status", ls)
 	}
-	ruleStatusDuration(&v, fieldEffectiveDate, cur.LS, cur.Start, d) // 361, 362, 363, 365
+	// 366: a V3 short break is an episode of its own that starts a period
+	// (RNE S); a period cannot change into one.
+	if ls == "V3" && cur.LS != "V3" {
+		v.Add(fieldLegalStatus, "903:366", "a short break (V3) starts a period of care of its own: end this period and start one under V3")
+	}
+	ruleStatusDuration(&v, fieldEffectiveDate, cur.LS, cur.Start, d) // 361, 362, 363, 364, 365
 	if cur.LS == "V3" {
 		ruleRespiteTotal(&v, fieldEffectiveDate, care, d) // 367
 	}
@@ -180,7 +185,7 @@ func CheckEndPeriod(care CareTimeline, pl PlacementTimeline, end clock.Date, rec
 		ruleRECPlacement(&v, fieldReasonCeased, rec, last.Place) // 390, 516, 381
 	}
 	if cur := p.lastStatus(); cur != nil {
-		ruleStatusDuration(&v, fieldEndDate, cur.LS, cur.Start, end) // 361, 362, 363, 365
+		ruleStatusDuration(&v, fieldEndDate, cur.LS, cur.Start, end) // 361, 362, 363, 364, 365
 		if cur.LS == "V3" {
 			ruleRespiteTotal(&v, fieldEndDate, care, end) // 367
 		}

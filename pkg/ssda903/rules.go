@@ -31,7 +31,7 @@ const (
 // in itself (InvalidArgument).
 var conflictRules = map[string]bool{
 	"903:142": true, "903:355": true, "903:356": true, "903:361": true, "903:362": true,
-	"903:363": true, "903:365": true, "903:367": true, "903:375": true, "903:376": true,
+	"903:363": true, "903:364": true, "903:365": true, "903:366": true, "903:367": true, "903:375": true, "903:376": true,
 	"903:377": true, "903:379": true, "903:380": true, "903:381": true, "903:383": true,
 	"903:431": true, "903:434": true, "903:437": true, "903:501": true, "903:1000": true,
 	"903:1011": true, RuleLookedAfter: true, RuleCurrentPlacement: true,
@@ -135,7 +135,8 @@ func ruleYouthJusticeAge(v *errs.Violations, field, ls string, dob, decom clock.
 // DECOM of its first episode to the DEC of its last (consecutive episodes
 // with the same status are one spell): 361 L1 police protection 72 hours
 // (3 days), 362 L2 emergency protection order 21 days, 363 L3 child
-// assessment order 7 days, 365 V3 short break 17 days.
+// assessment order 7 days, 364 J2 detention under PACE ss41-46 21 days,
+// 365 V3 short break 17 days.
 func ruleStatusDuration(v *errs.Violations, field, ls string, start, end clock.Date) {
 	days := start.DaysUntil(end)
 	var rule string
@@ -147,6 +148,8 @@ func ruleStatusDuration(v *errs.Violations, field, ls string, start, end clock.D
 		rule, limit = "903:362", 21
 	case "L3":
 		rule, limit = "903:363", 7
+	case "J2":
+		rule, limit = "903:364", 21
 	case "V3":
 		rule, limit = "903:365", 17
 	default:
