@@ -1,0 +1,138 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/corporate-parenting/suite/pkg/clock"
+
+	"github.com/corporate-parenting/suite/services/caseload/internal/caseload"
+)
+
+// childRecord is the stored form of a child (record version 1). Field names
+// are short because every child carries them; dates are ISO strings.
+type childRecord struct {
+	ID          string             `json:"id"`
+	LAChildID   string             `json:"la"`
+	GivenName   string             `json:"gn,omitempty"`
+	FamilyName  string             `json:"fn,omitempty"`
+	DOB         clock.Date         `json:"dob"`
+	Sex         string             `json:"sex,omitempty"`
+	Ethnicity   string             `json:"eth,omitempty"`
+	UPN         string             `json:"upn,omitempty"`
+	UASC        bool               `json:"uasc,omitempty"`
+	UASCCeased  clock.Date         `json:"duc,omitzero"`
+	Periods     []periodRecord     `json:"periods,omitempty"`
+	Corrections []correctionRecord `json:"corr,omitempty"`
+	Allocations []allocationRecord `json:"alloc,omitempty"`
+	Created     time.Time          `json:"created"`
+	Updated     time.Time          `json:"updated"`
+	Revision    uint64             `json:"rev"`
+}
+
+type periodRecord struct {
+	ID             string        `json:"id"`
+	Start          clock.Date    `json:"start"`
+	End            clock.Date    `json:"end,omitzero"`
+	ReasonCeased   string        `json:"rec,omitempty"`
+	CategoryOfNeed string        `json:"cin"`
+	Spells         []spellRecord `json:"ls"`
+}
+
+type spellRecord struct {
+	ID          string     `json:"id"`
+	LegalStatus string     `json:"ls"`
+	Start       clock.Date `json:"start"`
+	Corrected   bool       `json:"corr,omitempty"`
+}
+
+type correctionRecord struct {
+	Kind              string     `json:"kind"`
+	TargetID          string     `json:"target"`
+	PeriodID          string     `json:"period"`
+	Reason            string     `json:"reason,omitempty"`
+	At                time.Time  `json:"at"`
+	PriorLegalStatus  string     `json:"prior_ls,omitempty"`
+	PriorDate         clock.Date `json:"prior_date,omitzero"`
+	PriorReasonCeased string     `json:"prior_rec,omitempty"`
+}
+
+type allocationRecord struct {
+	WorkerID string     `json:"worker"`
+	TeamID   string     `json:"team"`
+	Start    clock.Date `json:"start"`
+	End      clock.Date `json:"end,omitzero"`
+}
+
+func encodeChild(c *caseload.Child) ([]byte, error) {
+	r := childRecord{
+		ID: c.ID, LAChildID: c.LAChildID, GivenName: c.GivenName, FamilyName: c.FamilyName,
+		DOB: c.DOB, Sex: c.Sex, Ethnicity: c.Ethnicity, UPN: c.UPN,
+		UASC: c.UASC.IsUASC, UASCCeased: c.UASC.Ceased,
+		Created: c.Created.UTC(), Updated: c.Updated.UTC(), Revision: c.Revision,
+	}
+	if len(c.Periods) > 0 {
+		r.Periods = make([]periodRecord, len(c.Periods))
+		for i, p := range c.Periods {
+			pr := periodRecord{ID: p.ID, Start: p.Start, End: p.End, ReasonCeased: p.ReasonCeased,
+				CategoryOfNeed: p.CategoryOfNeed, Spells: make([]spellRecord, len(p.Spells))}
+			for j, s := range p.Spells {
+				pr.Spells[j] = spellRecord{ID: s.ID, LegalStatus: s.LegalStatus, Start: s.Start, Corrected: s.Corrected}
+			}
+			r.Periods[i] = pr
+		}
+	}
+	for _, k := range c.Corrections {
+		r.Corrections = append(r.Corrections, correctionRecord{Kind: string(k.Kind), TargetID: k.TargetID,
+			PeriodID: k.PeriodID, Reason: k.Reason, At: k.At.UTC(), PriorLegalStatus: k.PriorLegalStatus,
+			PriorDate: k.PriorDate, PriorReasonCeased: k.PriorReasonCeased})
+	}
+	for _, a := range c.Allocations {
+		r.Allocations = append(r.Allocations, allocationRecord{WorkerID: a.WorkerID, TeamID: a.TeamID, Start: a.Start, End: a.End})
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("store: encode child %s: %w", c.ID, err)
+	}
+	return append([]byte{recordVersion}, b...), nil
+}
+
+var errBadRecord = errors.New("store: malformed child record")
+
+func decodeChild(v []byte) (*caseload.Child, error) {
+	if len(v) < 2 || v[0] != recordVersion {
+		return nil, errBadRecord
+	}
+	var r childRecord
+	if err := json.Unmarshal(v[1:], &r); err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadRecord, err)
+	}
+	c := &caseload.Child{
+		ID: r.ID, LAChildID: r.LAChildID, GivenName: r.GivenName, FamilyName: r.FamilyName,
+		DOB: r.DOB, Sex: r.Sex, Ethnicity: r.Ethnicity, UPN: r.UPN,
+		UASC:    caseload.UASC{IsUASC: r.UASC, Ceased: r.UASCCeased},
+		Created: r.Created, Updated: r.Updated, Revision: r.Revision,
+	}
+	if len(r.Periods) > 0 {
+		c.Periods = make([]caseload.Period, len(r.Periods))
+		for i, pr := range r.Periods {
+			p := caseload.Period{ID: pr.ID, Start: pr.Start, End: pr.End, ReasonCeased: pr.ReasonCeased,
+				CategoryOfNeed: pr.CategoryOfNeed, Spells: make([]caseload.Spell, len(pr.Spells))}
+			for j, s := range pr.Spells {
+				p.Spells[j] = caseload.Spell{ID: s.ID, LegalStatus: s.LegalStatus, Start: s.Start, Corrected: s.Corrected}
+			}
+			c.Periods[i] = p
+		}
+	}
+	for _, k := range r.Corrections {
+		c.Corrections = append(c.Corrections, caseload.Correction{Kind: caseload.CorrectionKind(k.Kind),
+			TargetID: k.TargetID, PeriodID: k.PeriodID, Reason: k.Reason, At: k.At,
+			PriorLegalStatus: k.PriorLegalStatus, PriorDate: k.PriorDate, PriorReasonCeased: k.PriorReasonCeased})
+	}
+	for _, a := range r.Allocations {
+		c.Allocations = append(c.Allocations, caseload.Allocation{WorkerID: a.WorkerID, TeamID: a.TeamID, Start: a.Start, End: a.End})
+	}
+	return c, nil
+}

@@ -1,0 +1,61 @@
+// Package store keeps the caseload service's records in its bbolt file and
+// a decoded copy of every child in memory, kept in step with the file.
+//
+// # Layout (schema version 1)
+//
+// Every bucket and key the service writes is named here; the outbox and
+// consumer buckets (pkg/events), the idempotency bucket (pkg/idem) and the
+// meta bucket holding the schema name and version (pkg/boltdb) belong to
+// the shared kit.
+//
+//	children            child_id → child record (see below)
+//	la_child_ids        la_child_id (903 CHILD) → child_id; unique
+//	milestones          child_id 0x00 age (one byte) → ISO date published
+//	tasks               "milestones.scanned_through" → ISO date: every day up
+//	                    to it has had its age milestones published
+//	idem                pkg/idem: request_id → first response
+//	outbox, consumers   pkg/events
+//
+// # Child records
+//
+// A child record is one byte of record version (1) followed by the JSON of
+// childRecord: the child's details, every period of care with its legal
+// status spells (struck-out ones included), corrections and allocations.
+// JSON rather than protobuf keeps storage independent of the API contract
+// (a field renamed in the contract does not touch the file) and readable
+// with bbolt's own tools; a child's whole history is a few hundred bytes, so
+// decoding it in each write transaction costs microseconds. Reads never
+// decode: they are served from the in-memory copy.
+package store
+
+import (
+	"github.com/corporate-parenting/suite/pkg/boltdb"
+	"github.com/corporate-parenting/suite/pkg/idem"
+)
+
+// SchemaVersion is the version of this layout. Bump it when the meaning of
+// a bucket or key changes (adding a bucket does not need a bump).
+const SchemaVersion = 1
+
+// Bucket and key names.
+var (
+	BucketChildren   = []byte("children")
+	BucketLAChildIDs = []byte("la_child_ids")
+	BucketMilestones = []byte("milestones")
+	BucketTasks      = []byte("tasks")
+
+	KeyMilestonesScannedThrough = []byte("milestones.scanned_through")
+)
+
+// recordVersion is the first byte of every child record.
+const recordVersion = 1
+
+// Schema is the caseload file's schema for pkg/boltdb (the shared kit adds
+// the outbox and consumer buckets).
+func Schema() boltdb.Schema {
+	return boltdb.Schema{
+		Name:    "caseload",
+		Version: SchemaVersion,
+		Buckets: [][]byte{BucketChildren, BucketLAChildIDs, BucketMilestones, BucketTasks, idem.Bucket},
+	}
+}
