@@ -16,6 +16,7 @@ import (
 	"github.com/corporate-parenting/suite/pkg/errs"
 	"github.com/corporate-parenting/suite/pkg/events"
 	careleaverv1 "github.com/corporate-parenting/suite/pkg/gen/careleaver/v1"
+	"github.com/corporate-parenting/suite/pkg/reqcheck"
 
 	"github.com/corporate-parenting/suite/services/careleaver/internal/careleaver"
 	"github.com/corporate-parenting/suite/services/careleaver/internal/store"
@@ -64,9 +65,9 @@ func (s *Server) view(tx careleaver.Tx, childID string, d clock.Date) (*careleav
 // category on opened_date.
 func (s *Server) OpenCareLeaver(ctx context.Context, req *careleaverv1.OpenCareLeaverRequest) (*careleaverv1.OpenCareLeaverResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	opened := c.requiredDate("opened_date", req.GetOpenedDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	opened := c.RequiredDate("opened_date", req.GetOpenedDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -96,8 +97,8 @@ func (s *Server) OpenCareLeaver(ctx context.Context, req *careleaverv1.OpenCareL
 // GetCareLeaver returns one record as at a date (today by default).
 func (s *Server) GetCareLeaver(_ context.Context, req *careleaverv1.GetCareLeaverRequest) (*careleaverv1.GetCareLeaverResponse, error) {
 	var c checker
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	asAt := c.date("as_at_date", req.GetAsAtDate())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	asAt := c.Date("as_at_date", req.GetAsAtDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -120,10 +121,10 @@ var ageBands = map[string]bool{"": true, "17_18": true, "19_21": true, "22_25": 
 // ListCareLeavers lists records open on a date, filtered, by child id.
 func (s *Server) ListCareLeavers(_ context.Context, req *careleaverv1.ListCareLeaversRequest) (*careleaverv1.ListCareLeaversResponse, error) {
 	var c checker
-	size := c.pageSize(req.GetPageSize())
+	size := c.PageSize(req.GetPageSize())
 	after := c.pageToken("c", req.GetPageToken())
-	asAt := c.date("as_at_date", req.GetAsAtDate())
-	c.optional("adviser_id", req.GetAdviserId(), maxIDLen)
+	asAt := c.Date("as_at_date", req.GetAsAtDate())
+	c.Optional("adviser_id", req.GetAdviserId(), maxIDLen)
 	if !ageBands[req.GetAgeBand()] {
 		c.Add("age_band", "format", "age_band is 17_18, 19_21 or 22_25")
 	}
@@ -162,7 +163,7 @@ func (s *Server) ListCareLeavers(_ context.Context, req *careleaverv1.ListCareLe
 		resp.CareLeavers[i] = careLeaverPB(v)
 	}
 	if more && len(page) > 0 {
-		resp.NextPageToken = encodeToken("c", []byte(page[len(page)-1].Record.ChildID))
+		resp.NextPageToken = reqcheck.EncodePageToken("c", []byte(page[len(page)-1].Record.ChildID))
 	}
 	return resp, nil
 }
@@ -170,10 +171,10 @@ func (s *Server) ListCareLeavers(_ context.Context, req *careleaverv1.ListCareLe
 // AllocatePersonalAdviser allocates a personal adviser from a date.
 func (s *Server) AllocatePersonalAdviser(ctx context.Context, req *careleaverv1.AllocatePersonalAdviserRequest) (*careleaverv1.AllocatePersonalAdviserResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	c.required("adviser_id", req.GetAdviserId(), maxIDLen)
-	start := c.requiredDate("start_date", req.GetStartDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	c.Required("adviser_id", req.GetAdviserId(), maxIDLen)
+	start := c.RequiredDate("start_date", req.GetStartDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -195,9 +196,9 @@ func (s *Server) AllocatePersonalAdviser(ctx context.Context, req *careleaverv1.
 // RecordPathwayPlanReview records a pathway plan review.
 func (s *Server) RecordPathwayPlanReview(ctx context.Context, req *careleaverv1.RecordPathwayPlanReviewRequest) (*careleaverv1.RecordPathwayPlanReviewResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	d := c.requiredDate("review_date", req.GetReviewDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	d := c.RequiredDate("review_date", req.GetReviewDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -221,9 +222,9 @@ func (s *Server) RecordPathwayPlanReview(ctx context.Context, req *careleaverv1.
 // contact never costs the group commit a re-run, and again inside it.
 func (s *Server) RecordContact(ctx context.Context, req *careleaverv1.RecordContactRequest) (*careleaverv1.RecordContactResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	d := c.requiredDate("contact_date", req.GetContactDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	d := c.RequiredDate("contact_date", req.GetContactDate())
 	c.code("in_touch", req.GetInTouch())
 	c.code("activity", req.GetActivity())
 	c.code("accommodation", req.GetAccommodation())
@@ -281,8 +282,8 @@ func (s *Server) precheckContact(req *careleaverv1.RecordContactRequest, resp *c
 // ListContacts returns a care leaver's contacts, newest first.
 func (s *Server) ListContacts(_ context.Context, req *careleaverv1.ListContactsRequest) (*careleaverv1.ListContactsResponse, error) {
 	var c checker
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	size := c.pageSize(req.GetPageSize())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	size := c.PageSize(req.GetPageSize())
 	after := c.pageToken("k", req.GetPageToken())
 	if err := c.err(); err != nil {
 		return nil, err
@@ -296,7 +297,7 @@ func (s *Server) ListContacts(_ context.Context, req *careleaverv1.ListContactsR
 		resp.Contacts[i] = contactPB(k)
 	}
 	if next != nil {
-		resp.NextPageToken = encodeToken("k", next)
+		resp.NextPageToken = reqcheck.EncodePageToken("k", next)
 	}
 	return resp, nil
 }
@@ -304,9 +305,9 @@ func (s *Server) ListContacts(_ context.Context, req *careleaverv1.ListContactsR
 // CloseCareLeaver closes a record by hand.
 func (s *Server) CloseCareLeaver(ctx context.Context, req *careleaverv1.CloseCareLeaverRequest) (*careleaverv1.CloseCareLeaverResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	d := c.requiredDate("closed_date", req.GetClosedDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	d := c.RequiredDate("closed_date", req.GetClosedDate())
 	why, ok := store.ClosingReasonFromPB(req.GetReason())
 	if !ok || why == careleaver.NotClosed {
 		c.Add("reason", "required", "reason is NO_LONGER_REQUIRES_SERVICES, DIED or MOVED_AWAY")
@@ -332,14 +333,14 @@ func (s *Server) CloseCareLeaver(ctx context.Context, req *careleaverv1.CloseCar
 // PublishEntitlement adds or updates an entitlement of the Local Offer.
 func (s *Server) PublishEntitlement(ctx context.Context, req *careleaverv1.PublishEntitlementRequest) (*careleaverv1.PublishEntitlementResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
+	c.RequestID(req.GetRequestId())
 	e := req.GetEntitlement()
 	if e == nil {
 		c.Add("entitlement", "required", "entitlement is required")
 	} else {
 		c.slug("entitlement.entitlement_id", e.GetEntitlementId())
-		c.required("entitlement.title", e.GetTitle(), maxTitleLen)
-		c.optional("entitlement.description", e.GetDescription(), maxDescLen)
+		c.Required("entitlement.title", e.GetTitle(), maxTitleLen)
+		c.Optional("entitlement.description", e.GetDescription(), maxDescLen)
 	}
 	if err := c.err(); err != nil {
 		return nil, err
@@ -380,15 +381,15 @@ func (s *Server) ListEntitlements(context.Context, *careleaverv1.ListEntitlement
 // RecordEntitlementTakeUp records a care leaver taking up an entitlement.
 func (s *Server) RecordEntitlementTakeUp(ctx context.Context, req *careleaverv1.RecordEntitlementTakeUpRequest) (*careleaverv1.RecordEntitlementTakeUpResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
+	c.RequestID(req.GetRequestId())
 	t := req.GetTakeUp()
 	var d clock.Date
 	if t == nil {
 		c.Add("take_up", "required", "take_up is required")
 	} else {
-		c.required("take_up.child_id", t.GetChildId(), maxIDLen)
+		c.Required("take_up.child_id", t.GetChildId(), maxIDLen)
 		c.slug("take_up.entitlement_id", t.GetEntitlementId())
-		d = c.requiredDate("take_up.take_up_date", t.GetTakeUpDate())
+		d = c.RequiredDate("take_up.take_up_date", t.GetTakeUpDate())
 	}
 	if err := c.err(); err != nil {
 		return nil, err
@@ -411,9 +412,9 @@ func (s *Server) RecordEntitlementTakeUp(ctx context.Context, req *careleaverv1.
 // ListEntitlementTakeUp lists take-up by entitlement, by care leaver, or all.
 func (s *Server) ListEntitlementTakeUp(_ context.Context, req *careleaverv1.ListEntitlementTakeUpRequest) (*careleaverv1.ListEntitlementTakeUpResponse, error) {
 	var c checker
-	c.optional("entitlement_id", req.GetEntitlementId(), maxIDLen)
-	c.optional("child_id", req.GetChildId(), maxIDLen)
-	size := c.pageSize(req.GetPageSize())
+	c.Optional("entitlement_id", req.GetEntitlementId(), maxIDLen)
+	c.Optional("child_id", req.GetChildId(), maxIDLen)
+	size := c.PageSize(req.GetPageSize())
 	after := c.pageToken("t", req.GetPageToken())
 	if err := c.err(); err != nil {
 		return nil, err
@@ -428,7 +429,7 @@ func (s *Server) ListEntitlementTakeUp(_ context.Context, req *careleaverv1.List
 		resp.TakeUps[i] = takeUpPB(t)
 	}
 	if next != nil {
-		resp.NextPageToken = encodeToken("t", next)
+		resp.NextPageToken = reqcheck.EncodePageToken("t", next)
 	}
 	return resp, nil
 }

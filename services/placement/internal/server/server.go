@@ -78,11 +78,11 @@ func (s *Server) write(ctx context.Context, requestID, childID string, req, resp
 
 // details checks and converts a PlacementDetails.
 func (c *checker) details(d *placementv1.PlacementDetails) placement.Details {
-	c.code("details.placement_type", d.GetPlacementType(), true, 3)
-	c.code("details.provider", d.GetProvider(), false, 3)
-	c.code("details.urn", d.GetUrn(), false, 8)
-	c.optional("details.carer_id", d.GetCarerId(), maxIDLen)
-	c.code("details.placement_local_authority", d.GetPlacementLocalAuthority(), false, 9)
+	c.Code("details.placement_type", d.GetPlacementType(), true, 3)
+	c.Code("details.provider", d.GetProvider(), false, 3)
+	c.Code("details.urn", d.GetUrn(), false, 8)
+	c.Optional("details.carer_id", d.GetCarerId(), maxIDLen)
+	c.Code("details.placement_local_authority", d.GetPlacementLocalAuthority(), false, 9)
 	home, grid := c.grid("details.home_grid", d.GetHomeGrid(), "details.placement_grid", d.GetPlacementGrid())
 	return placement.Details{
 		Place: d.GetPlacementType(), Provider: d.GetProvider(), URN: d.GetUrn(), CarerID: d.GetCarerId(),
@@ -93,9 +93,9 @@ func (c *checker) details(d *placementv1.PlacementDetails) placement.Details {
 // StartPlacement records a child's placement when they have none.
 func (s *Server) StartPlacement(ctx context.Context, req *placementv1.StartPlacementRequest) (*placementv1.StartPlacementResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	start := c.requiredDate("start_date", req.GetStartDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	start := c.RequiredDate("start_date", req.GetStartDate())
 	d := c.details(req.GetDetails())
 	if err := c.err(); err != nil {
 		return nil, err
@@ -118,10 +118,10 @@ func (s *Server) StartPlacement(ctx context.Context, req *placementv1.StartPlace
 // ChangePlacement ends the current placement and starts the next the same day.
 func (s *Server) ChangePlacement(ctx context.Context, req *placementv1.ChangePlacementRequest) (*placementv1.ChangePlacementResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	date := c.requiredDate("change_date", req.GetChangeDate())
-	c.code("reason_for_change", req.GetReasonForChange(), false, 6)
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	date := c.RequiredDate("change_date", req.GetChangeDate())
+	c.Code("reason_for_change", req.GetReasonForChange(), false, 6)
 	d := c.details(req.GetDetails())
 	if err := c.err(); err != nil {
 		return nil, err
@@ -144,9 +144,9 @@ func (s *Server) ChangePlacement(ctx context.Context, req *placementv1.ChangePla
 // EndPlacement ends the current placement without a new one.
 func (s *Server) EndPlacement(ctx context.Context, req *placementv1.EndPlacementRequest) (*placementv1.EndPlacementResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	end := c.requiredDate("end_date", req.GetEndDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	end := c.RequiredDate("end_date", req.GetEndDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -168,11 +168,11 @@ func (s *Server) EndPlacement(ctx context.Context, req *placementv1.EndPlacement
 // StartTemporaryPlacement records a temporary placement (T0–T4).
 func (s *Server) StartTemporaryPlacement(ctx context.Context, req *placementv1.StartTemporaryPlacementRequest) (*placementv1.StartTemporaryPlacementResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	start := c.requiredDate("start_date", req.GetStartDate())
-	c.code("placement_type", req.GetPlacementType(), true, 3)
-	c.code("placement_local_authority", req.GetPlacementLocalAuthority(), false, 9)
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	start := c.RequiredDate("start_date", req.GetStartDate())
+	c.Code("placement_type", req.GetPlacementType(), true, 3)
+	c.Code("placement_local_authority", req.GetPlacementLocalAuthority(), false, 9)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -194,9 +194,9 @@ func (s *Server) StartTemporaryPlacement(ctx context.Context, req *placementv1.S
 // EndTemporaryPlacement returns the child to the interrupted placement.
 func (s *Server) EndTemporaryPlacement(ctx context.Context, req *placementv1.EndTemporaryPlacementRequest) (*placementv1.EndTemporaryPlacementResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	end := c.requiredDate("end_date", req.GetEndDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	end := c.RequiredDate("end_date", req.GetEndDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -221,8 +221,8 @@ func (s *Server) EndTemporaryPlacement(ctx context.Context, req *placementv1.End
 // exist (caseload does).
 func (s *Server) GetCurrentPlacement(_ context.Context, req *placementv1.GetCurrentPlacementRequest) (*placementv1.GetCurrentPlacementResponse, error) {
 	var c checker
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	d := c.date("as_at_date", req.GetAsAtDate())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	d := c.Date("as_at_date", req.GetAsAtDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -243,7 +243,7 @@ func (s *Server) GetCurrentPlacement(_ context.Context, req *placementv1.GetCurr
 // ListPlacementHistory returns every placement of one child, oldest first.
 func (s *Server) ListPlacementHistory(_ context.Context, req *placementv1.ListPlacementHistoryRequest) (*placementv1.ListPlacementHistoryResponse, error) {
 	var c checker
-	c.required("child_id", req.GetChildId(), maxIDLen)
+	c.Required("child_id", req.GetChildId(), maxIDLen)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -262,11 +262,11 @@ func (s *Server) ListPlacementHistory(_ context.Context, req *placementv1.ListPl
 // order.
 func (s *Server) ListPlacements(_ context.Context, req *placementv1.ListPlacementsRequest) (*placementv1.ListPlacementsResponse, error) {
 	var c checker
-	size := c.pageSize(req.GetPageSize())
+	size := c.PageSize(req.GetPageSize())
 	after := c.pageToken(req.GetPageToken())
-	d := c.date("as_at_date", req.GetAsAtDate())
-	c.code("placement_type", req.GetPlacementType(), false, 3)
-	c.code("provider", req.GetProvider(), false, 3)
+	d := c.Date("as_at_date", req.GetAsAtDate())
+	c.Code("placement_type", req.GetPlacementType(), false, 3)
+	c.Code("provider", req.GetProvider(), false, 3)
 	f := store.Filter{Place: req.GetPlacementType(), Provider: req.GetProvider(), Group: codes.PlacementGroup(req.GetPlacementGroup())}
 	if g := f.Group; g != "" && g != codes.GroupTemporary && g.Indicator() == "" {
 		c.Addf("placement_group", "format", "unknown placement group %q", g)
