@@ -247,3 +247,77 @@ func TestSuiteEndToEnd(t *testing.T) {
 		return nil
 	})
 }
+
+// The 903 episodes through both real services: placements recorded in
+// placement reach caseload's copy over the PLACEMENT stream, and
+// GetCareHistory merges them with the legal statuses: S, P on a move, L on
+// a change of legal status, B when the child moves and the legal status
+// changes the same day, X1 between, the period's E-code last.
+func TestEpisodesMergeCaseloadAndPlacement(t *testing.T) {
+	r := startSuite(t, t.TempDir())
+	ctx := context.Background()
+	caseload := caseloadv1.NewCaseloadServiceClient(dial(t, r.suite.Addr("caseload")))
+	placement := placementv1.NewPlacementServiceClient(dial(t, r.suite.Addr("placement")))
+	must := func(what string, _ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	details := func(place, carer, urn string) *placementv1.PlacementDetails {
+		return &placementv1.PlacementDetails{PlacementType: place, Provider: "PR1", Urn: urn, CarerId: carer,
+			PlacementLocalAuthority: "E08000026"}
+	}
+
+	reg, err := caseload.RegisterChild(ctx, &caseloadv1.RegisterChildRequest{RequestId: "reg", LaChildId: "EP1",
+		GivenName: "Synthetic", FamilyName: "Episodes", DateOfBirth: "2015-05-01", Sex: "F", Ethnicity: "WBRI"})
+	must("RegisterChild", reg, err)
+	id := reg.GetChild().GetChildId()
+	resp1, err := caseload.StartPeriodOfCare(ctx, &caseloadv1.StartPeriodOfCareRequest{RequestId: "start", ChildId: id,
+		StartDate: "2025-01-10", LegalStatus: "C2", CategoryOfNeed: "N1"})
+	must("StartPeriodOfCare", resp1, err)
+	resp2, err := placement.StartPlacement(ctx, &placementv1.StartPlacementRequest{RequestId: "pl-1", ChildId: id,
+		StartDate: "2025-01-10", Details: details("U4", "carer-1", "SC200001")})
+	must("StartPlacement", resp2, err)
+	resp3, err := placement.ChangePlacement(ctx, &placementv1.ChangePlacementRequest{RequestId: "pl-2", ChildId: id,
+		ChangeDate: "2025-03-01", ReasonForChange: "CARPL", Details: details("U4", "carer-2", "SC200002")})
+	must("ChangePlacement", resp3, err)
+	resp4, err := caseload.ChangeLegalStatus(ctx, &caseloadv1.ChangeLegalStatusRequest{RequestId: "ls-1", ChildId: id,
+		EffectiveDate: "2025-06-01", LegalStatus: "C1"})
+	must("ChangeLegalStatus", resp4, err)
+	resp5, err := placement.ChangePlacement(ctx, &placementv1.ChangePlacementRequest{RequestId: "pl-3", ChildId: id,
+		ChangeDate: "2025-09-01", ReasonForChange: "CREQB", Details: details("U6", "carer-3", "SC200003")})
+	must("ChangePlacement", resp5, err)
+	resp6, err := caseload.ChangeLegalStatus(ctx, &caseloadv1.ChangeLegalStatusRequest{RequestId: "ls-2", ChildId: id,
+		EffectiveDate: "2025-09-01", LegalStatus: "V2"})
+	must("ChangeLegalStatus same day", resp6, err)
+	resp7, err := placement.EndPlacement(ctx, &placementv1.EndPlacementRequest{RequestId: "pl-end", ChildId: id, EndDate: "2026-01-31"})
+	must("EndPlacement", resp7, err)
+	resp8, err := caseload.EndPeriodOfCare(ctx, &caseloadv1.EndPeriodOfCareRequest{RequestId: "end", ChildId: id,
+		EndDate: "2026-01-31", ReasonCeased: "E8"})
+	must("EndPeriodOfCare", resp8, err)
+
+	// DECOM RNE LS PLACE DEC REC REASON_PLACE_CHANGE URN PL_LOCATION
+	want := [][9]string{
+		{"2025-01-10", "S", "C2", "U4", "2025-03-01", "X1", "CARPL", "SC200001", "IN"},
+		{"2025-03-01", "P", "C2", "U4", "2025-06-01", "X1", "", "SC200002", "IN"},
+		{"2025-06-01", "L", "C1", "U4", "2025-09-01", "X1", "CREQB", "SC200002", "IN"},
+		{"2025-09-01", "B", "V2", "U6", "2026-01-31", "E8", "", "SC200003", "IN"},
+	}
+	// The copy lags the placement service by the event pipeline.
+	testutil.CheckFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+		h, err := caseload.GetCareHistory(ctx, &caseloadv1.GetCareHistoryRequest{ChildId: id})
+		if err != nil {
+			return err
+		}
+		var got [][9]string
+		for _, e := range h.GetEpisodes() {
+			got = append(got, [9]string{e.GetDecom(), e.GetReasonNewEpisode(), e.GetLegalStatus(), e.GetPlacementType(),
+				e.GetDec(), e.GetReasonCeased(), e.GetReasonPlaceChange(), e.GetUrn(), e.GetPlacementLocation()})
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("episodes:\n got %v\nwant %v", got, want)
+		}
+		return nil
+	})
+}
