@@ -185,7 +185,15 @@ func (k *consumer) run(ctx context.Context) error {
 		failures++
 		backoff = nextBackoff(backoff)
 		lvl := slog.LevelDebug
-		if failures == 1 {
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound) && failures <= 40:
+			// The producer creates its stream when it starts; a consumer
+			// started first (the all-in-one run, a fresh cluster) waits for
+			// it. That is normal for the first few seconds, not a warning.
+			if failures == 1 {
+				lvl = slog.LevelInfo
+			}
+		case failures == 1 || errors.Is(err, jetstream.ErrStreamNotFound):
 			lvl = slog.LevelWarn
 		}
 		k.log.Log(ctx, lvl, "consumer interrupted; retrying", "err", err, "attempt", failures, "backoff", backoff)
