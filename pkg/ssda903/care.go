@@ -172,6 +172,14 @@ func CheckEndPeriod(care CareTimeline, pl PlacementTimeline, end clock.Date, rec
 	var last *Episode
 	if n := len(eps); n > 0 && !eps[n-1].DECOM.Before(p.Start) {
 		last = &eps[n-1] // the open period is the latest, so its last episode is the last
+		// A placement that ended on the end date with no successor (the
+		// usual order: the placement ends, then the period ends that day)
+		// starts no episode once the period ends with it; the placement it
+		// ended is the period's last, which 390/516/381 read.
+		if n > 1 && last.DECOM == end && last.PlacementID == "" && eps[n-2].PlacementID != "" &&
+			eps[n-2].LS == last.LS && !eps[n-2].DECOM.Before(p.Start) {
+			last = &eps[n-2]
+		}
 	}
 	switch {
 	case end.Before(p.Start):

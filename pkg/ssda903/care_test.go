@@ -133,6 +133,11 @@ func TestCheckEndPeriod(t *testing.T) {
 	twoStatuses := child("2010-06-15", per("2024-01-10", "", "", "C1", "C2@2024-06-01"))
 	moved := PlacementTimeline{pls("U4", "2024-01-10", "2024-06-01", reason("CARPL")), pls("U6", "2024-06-01", "")}
 	inT1 := PlacementTimeline{pls("U4", "2024-01-10", "2024-06-01"), pls("T1", "2024-06-01", "")}
+	// The placement ended first, the same day the period ends, or earlier.
+	u4Ended := PlacementTimeline{pls("U4", "2024-01-10", "2024-06-01")}
+	a4Ended := PlacementTimeline{pls("A4", "2024-01-10", "2024-06-01")}
+	t1Ended := PlacementTimeline{pls("U4", "2024-01-10", "2024-05-01"), pls("T1", "2024-05-01", "2024-06-01")}
+	adoptee := child("2015-06-15", per("2024-01-10", "", "", "E1"))
 	respite := child("2010-06-15",
 		per("2023-02-01", "2023-02-18", "E4A", "V3"),
 		per("2023-04-01", "2023-04-18", "E4A", "V3"),
@@ -156,6 +161,12 @@ func TestCheckEndPeriod(t *testing.T) {
 		{"903:355/end on the day the last status began refused", CheckEndPeriod(twoStatuses, inU4, d("2024-06-01"), "E4A", now), "903:355", "end_date"},
 		{"903:355/end on the day of the last move refused", CheckEndPeriod(kid, moved, d("2024-06-01"), "E4A", now), "903:355", "end_date"},
 		{"903:355/end the day after the last move allowed", CheckEndPeriod(kid, moved, d("2024-06-02"), "E4A", now), "", ""},
+		{"903:355/end on the day the last placement ended allowed", CheckEndPeriod(kid, u4Ended, d("2024-06-01"), "E4A", now), "", ""},
+		{"903:355/end on the day the last placement ended, a status begun that day, refused", CheckEndPeriod(twoStatuses, u4Ended, d("2024-06-01"), "E4A", now), "903:355", "end_date"},
+		{"903:355/end after the last placement ended allowed", CheckEndPeriod(kid, u4Ended, d("2024-06-05"), "E4A", now), "", ""},
+		{"903:390/adopted from a U4 that ended that day refused", CheckEndPeriod(adoptee, u4Ended, d("2024-06-01"), "E11", now), "903:390", "reason_ceased"},
+		{"903:390/adopted from an A4 that ended that day allowed", CheckEndPeriod(adoptee, a4Ended, d("2024-06-01"), "E11", now), "", ""},
+		{"903:381/ending the day a temporary placement ended refused", CheckEndPeriod(kid, t1Ended, d("2024-06-01"), "E4A", now), "903:381", "reason_ceased"},
 		{"903:386/adopted at 18 refused", E("2006-06-15", "E1", "A4", "2024-06-15", "E11"), "903:386", "reason_ceased"},
 		{"903:386/adopted at 17 allowed", E("2006-06-15", "E1", "A4", "2024-06-14", "E12"), "", ""},
 		{"903:407/special guardianship at 18 refused", E("2006-06-15", "C2", "U1", "2024-06-15", "E45"), "903:407", "reason_ceased"},

@@ -1,6 +1,7 @@
 // Package app wires the caseload service: the shared runtime (bbolt file,
 // NATS, gRPC with health and reflection, Prometheus, outbox relay), the
-// store, the domain service, the gRPC adapter and the background tasks. The
+// store, the domain service, the gRPC adapter and the background tasks (the
+// PLACEMENT consumer, age milestones, request-id pruning). The
 // service's own cmd and the all-in-one suite both start it through here.
 package app
 
@@ -81,6 +82,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, rt: rt, store: st, svc: caseload.NewService(rt.Clock())}
 	server.New(a.svc, st).Register(rt.GRPC().GRPC())
+	if err := a.registerPlacementConsumer(); err != nil {
+		st.Close()
+		rt.Close()
+		return nil, err
+	}
 	rt.Go("age-milestones", a.runMilestones)
 	rt.Go("idem-prune", a.runIdemPrune)
 	rt.Logger().Info("caseload opened", "children", st.Len())

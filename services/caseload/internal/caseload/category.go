@@ -61,11 +61,11 @@ func LegalCategoryOn(c *Child, d clock.Date) Category {
 	return ssda903.LegalCategory(c.Timeline(), d)
 }
 
-// Episodes are the child's 903 episodes derived from the care timeline. The
-// placement half of the merge arrives with the placement service's events;
-// until then every episode has an empty PLACE.
+// Episodes are the child's 903 episodes: the merge of the care timeline with
+// caseload's copy of the placement timeline (pkg/ssda903.Merge). Days with
+// no placement known have an empty PLACE.
 func Episodes(c *Child) []ssda903.Episode {
-	return ssda903.Merge(c.Timeline(), nil)
+	return ssda903.Merge(c.Timeline(), c.PlacementTimeline())
 }
 
 // Status is where the child stands on today.

@@ -39,6 +39,9 @@ type Child struct {
 	Corrections []Correction
 	// Allocations to a worker and team, oldest first; the last is current.
 	Allocations []Allocation
+	// Placements is caseload's copy of the child's placements, fed by the
+	// placement service's events (see ApplyPlacement), in start order.
+	Placements []Placement
 
 	Created time.Time
 	Updated time.Time
@@ -47,15 +50,19 @@ type Child struct {
 	Revision uint64
 
 	// sealed holds the care timeline of a child that will not change again
-	// (see Seal), so reads do not rebuild it.
-	sealed *ssda903.CareTimeline
+	// (see Seal), so reads do not rebuild it; sealedPlacements likewise the
+	// placement timeline.
+	sealed           *ssda903.CareTimeline
+	sealedPlacements ssda903.PlacementTimeline
 }
 
 // Seal marks the child as read-only from now on (the store seals a record
 // before sharing it with readers) and keeps its care timeline ready for
-// pkg/ssda903, so a legal category costs one pure function call.
+// pkg/ssda903, so a legal category costs one pure function call, and its
+// placement timeline for the episode merge.
 func (c *Child) Seal() {
 	t := c.buildTimeline()
+	c.sealedPlacements = c.buildPlacements()
 	c.sealed = &t
 }
 
@@ -229,6 +236,7 @@ func (c *Child) Clone() *Child {
 	}
 	n.Corrections = append([]Correction(nil), c.Corrections...)
 	n.Allocations = append([]Allocation(nil), c.Allocations...)
-	n.sealed = nil // the copy is for changing
+	n.Placements = append([]Placement(nil), c.Placements...)
+	n.sealed, n.sealedPlacements = nil, nil // the copy is for changing
 	return &n
 }

@@ -13,10 +13,11 @@ import (
 // corrected timeline through those same checks, one write at a time, as if
 // it were being recorded afresh.
 
-// placements is the child's placement timeline as caseload knows it. The
-// placement service's events fill it in (the placement issue); until then
-// it is empty and the episode view has no placements.
-func (c *Child) placements() ssda903.PlacementTimeline { return nil }
+// placements is the child's placement timeline as caseload knows it: its
+// copy, fed by the placement service's events (placement.go). The copy lags
+// the placement service by the event pipeline, so a legal-status or period
+// write checked here sees every placement write that has reached caseload.
+func (c *Child) placements() ssda903.PlacementTimeline { return c.PlacementTimeline() }
 
 // replay checks the child's whole care timeline: every period is started,
 // changed and ended in order through pkg/ssda903's write checks. A legal

@@ -11,7 +11,8 @@ import (
 	"github.com/corporate-parenting/suite/services/caseload/internal/caseload"
 )
 
-// childRecord is the stored form of a child (record version 1). Field names
+// childRecord is the stored form of a child (record version 2; version 1
+// is the same without placements). Field names
 // are short because every child carries them; dates are ISO strings.
 type childRecord struct {
 	ID          string             `json:"id"`
@@ -27,6 +28,7 @@ type childRecord struct {
 	Periods     []periodRecord     `json:"periods,omitempty"`
 	Corrections []correctionRecord `json:"corr,omitempty"`
 	Allocations []allocationRecord `json:"alloc,omitempty"`
+	Placements  []placementRecord  `json:"pl,omitempty"`
 	Created     time.Time          `json:"created"`
 	Updated     time.Time          `json:"updated"`
 	Revision    uint64             `json:"rev"`
@@ -66,6 +68,21 @@ type allocationRecord struct {
 	End      clock.Date `json:"end,omitzero"`
 }
 
+// placementRecord is one placement of caseload's copy of the child's
+// placement timeline (caseload.Placement), from PLACEMENT events.
+type placementRecord struct {
+	ID           string     `json:"id"`
+	Place        string     `json:"place"`
+	Provider     string     `json:"prov,omitempty"`
+	URN          string     `json:"urn,omitempty"`
+	CarerID      string     `json:"carer,omitempty"`
+	Location     string     `json:"loc,omitempty"`
+	DistanceBand string     `json:"dist,omitempty"`
+	Start        clock.Date `json:"start,omitzero"`
+	End          clock.Date `json:"end,omitzero"`
+	ReasonChange string     `json:"rpc,omitempty"`
+}
+
 func encodeChild(c *caseload.Child) ([]byte, error) {
 	r := childRecord{
 		ID: c.ID, LAChildID: c.LAChildID, GivenName: c.GivenName, FamilyName: c.FamilyName,
@@ -92,6 +109,11 @@ func encodeChild(c *caseload.Child) ([]byte, error) {
 	for _, a := range c.Allocations {
 		r.Allocations = append(r.Allocations, allocationRecord{WorkerID: a.WorkerID, TeamID: a.TeamID, Start: a.Start, End: a.End})
 	}
+	for _, p := range c.Placements {
+		r.Placements = append(r.Placements, placementRecord{ID: p.ID, Place: p.Place, Provider: p.Provider,
+			URN: p.URN, CarerID: p.CarerID, Location: p.Location, DistanceBand: p.DistanceBand,
+			Start: p.Start, End: p.End, ReasonChange: p.ReasonChange})
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("store: encode child %s: %w", c.ID, err)
@@ -102,7 +124,7 @@ func encodeChild(c *caseload.Child) ([]byte, error) {
 var errBadRecord = errors.New("store: malformed child record")
 
 func decodeChild(v []byte) (*caseload.Child, error) {
-	if len(v) < 2 || v[0] != recordVersion {
+	if len(v) < 2 || (v[0] != recordVersion && v[0] != recordVersionNoPlacements) {
 		return nil, errBadRecord
 	}
 	var r childRecord
@@ -133,6 +155,11 @@ func decodeChild(v []byte) (*caseload.Child, error) {
 	}
 	for _, a := range r.Allocations {
 		c.Allocations = append(c.Allocations, caseload.Allocation{WorkerID: a.WorkerID, TeamID: a.TeamID, Start: a.Start, End: a.End})
+	}
+	for _, p := range r.Placements {
+		c.Placements = append(c.Placements, caseload.Placement{ID: p.ID, Place: p.Place, Provider: p.Provider,
+			URN: p.URN, CarerID: p.CarerID, Location: p.Location, DistanceBand: p.DistanceBand,
+			Start: p.Start, End: p.End, ReasonChange: p.ReasonChange})
 	}
 	return c, nil
 }

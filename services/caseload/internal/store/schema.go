@@ -14,13 +14,20 @@
 //	tasks               "milestones.scanned_through" → ISO date: every day up
 //	                    to it has had its age milestones published
 //	idem                pkg/idem: request_id → first response
-//	outbox, consumers   pkg/events
+//	outbox, consumers   pkg/events (consumers holds the caseload-placement
+//	                    durable's applied event ids and ack floor)
 //
 // # Child records
 //
-// A child record is one byte of record version (1) followed by the JSON of
+// A child record is one byte of record version (2) followed by the JSON of
 // childRecord: the child's details, every period of care with its legal
-// status spells (struck-out ones included), corrections and allocations.
+// status spells (struck-out ones included), corrections, allocations and
+// caseload's copy of the child's placements (fed by the PLACEMENT stream's
+// consumer, durable caseload-placement, in the transaction that records the
+// event id). Version 1 records (written before the copy existed) are the
+// same without placements and are read as such; every record written now is
+// version 2, so a binary that predates the copy refuses the file instead of
+// silently dropping placements when it rewrites a child.
 // JSON rather than protobuf keeps storage independent of the API contract
 // (a field renamed in the contract does not touch the file) and readable
 // with bbolt's own tools; a child's whole history is a few hundred bytes, so
@@ -47,8 +54,13 @@ var (
 	KeyMilestonesScannedThrough = []byte("milestones.scanned_through")
 )
 
-// recordVersion is the first byte of every child record.
-const recordVersion = 1
+// recordVersion is the first byte of every child record written;
+// recordVersionNoPlacements is the version before placements were kept,
+// still read.
+const (
+	recordVersion             = 2
+	recordVersionNoPlacements = 1
+)
 
 // Schema is the caseload file's schema for pkg/boltdb (the shared kit adds
 // the outbox and consumer buckets).

@@ -213,6 +213,18 @@ func removeFrom[K comparable](m map[K]map[string]struct{}, key K, id string) {
 	}
 }
 
+// InTx is the domain's Tx over a write transaction someone else runs: the
+// placement consumer's, inside pkg/events.Consume's transaction (which also
+// records the event ids). The children it writes reach the in-memory copy
+// when, and only if, that transaction commits (bbolt's OnCommit), and never
+// replace a newer revision, exactly as for Write. It appends no event (the
+// consumer's writes emit none).
+func (s *Store) InTx(btx *bolt.Tx) caseload.Tx {
+	w := &writeTx{tx: btx}
+	btx.OnCommit(func() { s.apply(w.dirty) })
+	return w
+}
+
 // Child returns the child with the given id from memory. The result is
 // shared: it must not be modified.
 func (s *Store) Child(id string) (*caseload.Child, bool) {

@@ -71,6 +71,11 @@ func fullChild(id, la string) *caseload.Child {
 			Reason: "error", At: now, PriorLegalStatus: "C2", PriorDate: d("2022-03-01"), PriorReasonCeased: ""}},
 		Allocations: []caseload.Allocation{{WorkerID: "w1", TeamID: "t1", Start: d("2022-01-01"), End: d("2023-01-01")},
 			{WorkerID: "w2", TeamID: "t2", Start: d("2023-01-01")}},
+		Placements: []caseload.Placement{
+			{ID: "pl1", Place: "U4", Provider: "PR1", URN: "SC1", CarerID: "k1", Location: "IN",
+				DistanceBand: "20_or_less", Start: d("2022-01-01"), End: d("2022-02-01"), ReasonChange: "CARPL"},
+			{ID: "pl2", Place: "K2", Provider: "PR4", URN: "XXXXXXX", Location: "OUT", DistanceBand: "not_known",
+				Start: d("2022-02-01")}},
 		Created: now, Updated: now.Add(time.Hour), Revision: 7,
 	}
 }
@@ -91,10 +96,33 @@ func TestRecordRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, c) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, c)
 	}
-	for _, bad := range [][]byte{nil, {1}, {2, '{', '}'}, {1, 'x'}} {
+	for _, bad := range [][]byte{nil, {1}, {3, '{', '}'}, {1, 'x'}, {2, 'x'}} {
 		if _, err := decodeChild(bad); !errors.Is(err, errBadRecord) {
 			t.Errorf("decode %q: %v", bad, err)
 		}
+	}
+}
+
+// A version 1 record (written before caseload kept a copy of the
+// placements) is read as a child with no placements, and written back as
+// version 2.
+func TestRecordVersion1(t *testing.T) {
+	c := fullChild("c1", "LA-1")
+	c.Placements = nil
+	b, err := encodeChild(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[0] = recordVersionNoPlacements
+	got, err := decodeChild(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, c) {
+		t.Fatalf("version 1:\n got %+v\nwant %+v", got, c)
+	}
+	if again, _ := encodeChild(got); again[0] != recordVersion {
+		t.Fatalf("rewritten with version %d, want %d", again[0], recordVersion)
 	}
 }
 
