@@ -44,13 +44,13 @@ func (s *Server) child(id string) (*caseload.Child, error) {
 // RegisterChild records a child and issues the pseudonymous child_id.
 func (s *Server) RegisterChild(ctx context.Context, req *caseloadv1.RegisterChildRequest) (*caseloadv1.RegisterChildResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("la_child_id", req.GetLaChildId(), maxIDLen)
-	c.required("given_name", req.GetGivenName(), maxNameLen)
-	c.required("family_name", req.GetFamilyName(), maxNameLen)
-	dob := c.requiredDate("date_of_birth", req.GetDateOfBirth())
-	c.code("sex", req.GetSex(), true, 1)
-	c.code("ethnicity", req.GetEthnicity(), true, 4)
+	c.RequestID(req.GetRequestId())
+	c.Required("la_child_id", req.GetLaChildId(), maxIDLen)
+	c.Required("given_name", req.GetGivenName(), maxNameLen)
+	c.Required("family_name", req.GetFamilyName(), maxNameLen)
+	dob := c.RequiredDate("date_of_birth", req.GetDateOfBirth())
+	c.Code("sex", req.GetSex(), true, 1)
+	c.Code("ethnicity", req.GetEthnicity(), true, 4)
 	c.upn("upn", req.GetUpn())
 	if err := c.err(); err != nil {
 		return nil, err
@@ -77,13 +77,13 @@ func (s *Server) RegisterChild(ctx context.Context, req *caseloadv1.RegisterChil
 // UpdateChild changes a child's details.
 func (s *Server) UpdateChild(ctx context.Context, req *caseloadv1.UpdateChildRequest) (*caseloadv1.UpdateChildResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	c.optional("given_name", req.GetGivenName(), maxNameLen)
-	c.optional("family_name", req.GetFamilyName(), maxNameLen)
-	dob := c.date("date_of_birth", req.GetDateOfBirth())
-	c.code("sex", req.GetSex(), false, 1)
-	c.code("ethnicity", req.GetEthnicity(), false, 4)
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	c.Optional("given_name", req.GetGivenName(), maxNameLen)
+	c.Optional("family_name", req.GetFamilyName(), maxNameLen)
+	dob := c.Date("date_of_birth", req.GetDateOfBirth())
+	c.Code("sex", req.GetSex(), false, 1)
+	c.Code("ethnicity", req.GetEthnicity(), false, 4)
 	c.upn("upn", req.GetUpn())
 	if err := c.err(); err != nil {
 		return nil, err
@@ -108,13 +108,13 @@ func (s *Server) UpdateChild(ctx context.Context, req *caseloadv1.UpdateChildReq
 // SetUascStatus records UASC status.
 func (s *Server) SetUascStatus(ctx context.Context, req *caseloadv1.SetUascStatusRequest) (*caseloadv1.SetUascStatusResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
 	if req.GetUasc() == nil {
 		c.Add("uasc", "required", "uasc is required")
 	}
-	ceased := c.date("uasc.ceased_date", req.GetUasc().GetCeasedDate())
-	eff := c.date("effective_date", req.GetEffectiveDate())
+	ceased := c.Date("uasc.ceased_date", req.GetUasc().GetCeasedDate())
+	eff := c.Date("effective_date", req.GetEffectiveDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -144,8 +144,8 @@ func (s *Server) GetChild(_ context.Context, req *caseloadv1.GetChildRequest) (*
 	case id != "" && la != "":
 		c.Add("la_child_id", "exclusive", "give child_id or la_child_id, not both")
 	}
-	c.optional("child_id", id, maxIDLen)
-	c.optional("la_child_id", la, maxIDLen)
+	c.Optional("child_id", id, maxIDLen)
+	c.Optional("la_child_id", la, maxIDLen)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -167,11 +167,11 @@ func (s *Server) GetChild(_ context.Context, req *caseloadv1.GetChildRequest) (*
 // ListChildren lists and searches children, in child_id order.
 func (s *Server) ListChildren(_ context.Context, req *caseloadv1.ListChildrenRequest) (*caseloadv1.ListChildrenResponse, error) {
 	var c checker
-	size := c.pageSize(req.GetPageSize())
+	size := c.PageSize(req.GetPageSize())
 	after := c.pageToken(req.GetPageToken())
-	c.optional("name_prefix", req.GetNamePrefix(), maxNameLen)
-	c.optional("worker_id", req.GetWorkerId(), maxIDLen)
-	c.optional("team_id", req.GetTeamId(), maxIDLen)
+	c.Optional("name_prefix", req.GetNamePrefix(), maxNameLen)
+	c.Optional("worker_id", req.GetWorkerId(), maxIDLen)
+	c.Optional("team_id", req.GetTeamId(), maxIDLen)
 	if _, ok := caseloadv1.ChildStatus_name[int32(req.GetStatus())]; !ok {
 		c.Add("status", "format", "unknown status")
 	}
@@ -197,11 +197,11 @@ func (s *Server) ListChildren(_ context.Context, req *caseloadv1.ListChildrenReq
 // StartPeriodOfCare records the start of a period of care.
 func (s *Server) StartPeriodOfCare(ctx context.Context, req *caseloadv1.StartPeriodOfCareRequest) (*caseloadv1.StartPeriodOfCareResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	start := c.date("start_date", req.GetStartDate())
-	c.code("legal_status", req.GetLegalStatus(), true, 4)
-	c.code("category_of_need", req.GetCategoryOfNeed(), true, 4)
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	start := c.Date("start_date", req.GetStartDate())
+	c.Code("legal_status", req.GetLegalStatus(), true, 4)
+	c.Code("category_of_need", req.GetCategoryOfNeed(), true, 4)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -223,10 +223,10 @@ func (s *Server) StartPeriodOfCare(ctx context.Context, req *caseloadv1.StartPer
 // ChangeLegalStatus records a new legal status within the current period.
 func (s *Server) ChangeLegalStatus(ctx context.Context, req *caseloadv1.ChangeLegalStatusRequest) (*caseloadv1.ChangeLegalStatusResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	eff := c.date("effective_date", req.GetEffectiveDate())
-	c.code("legal_status", req.GetLegalStatus(), true, 4)
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	eff := c.Date("effective_date", req.GetEffectiveDate())
+	c.Code("legal_status", req.GetLegalStatus(), true, 4)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -248,10 +248,10 @@ func (s *Server) ChangeLegalStatus(ctx context.Context, req *caseloadv1.ChangeLe
 // EndPeriodOfCare records the end of the current period of care.
 func (s *Server) EndPeriodOfCare(ctx context.Context, req *caseloadv1.EndPeriodOfCareRequest) (*caseloadv1.EndPeriodOfCareResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	end := c.date("end_date", req.GetEndDate())
-	c.code("reason_ceased", req.GetReasonCeased(), false, 4)
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	end := c.Date("end_date", req.GetEndDate())
+	c.Code("reason_ceased", req.GetReasonCeased(), false, 4)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -273,14 +273,14 @@ func (s *Server) EndPeriodOfCare(ctx context.Context, req *caseloadv1.EndPeriodO
 // CorrectCareRecord strikes out a legal status spell or reopens a period.
 func (s *Server) CorrectCareRecord(ctx context.Context, req *caseloadv1.CorrectCareRecordRequest) (*caseloadv1.CorrectCareRecordResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	c.required("reason", req.GetReason(), maxReasonLen)
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	c.Required("reason", req.GetReason(), maxReasonLen)
 	switch k := req.GetCorrection().(type) {
 	case *caseloadv1.CorrectCareRecordRequest_StrikeLegalStatusSpellId:
-		c.required("strike_legal_status_spell_id", k.StrikeLegalStatusSpellId, maxIDLen)
+		c.Required("strike_legal_status_spell_id", k.StrikeLegalStatusSpellId, maxIDLen)
 	case *caseloadv1.CorrectCareRecordRequest_ReopenPeriodId:
-		c.required("reopen_period_id", k.ReopenPeriodId, maxIDLen)
+		c.Required("reopen_period_id", k.ReopenPeriodId, maxIDLen)
 	default:
 		c.Add("correction", "required", "give strike_legal_status_spell_id or reopen_period_id")
 	}
@@ -311,7 +311,7 @@ func (s *Server) CorrectCareRecord(ctx context.Context, req *caseloadv1.CorrectC
 // GetCareHistory returns the child's whole care history.
 func (s *Server) GetCareHistory(_ context.Context, req *caseloadv1.GetCareHistoryRequest) (*caseloadv1.GetCareHistoryResponse, error) {
 	var c checker
-	c.required("child_id", req.GetChildId(), maxIDLen)
+	c.Required("child_id", req.GetChildId(), maxIDLen)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -340,8 +340,8 @@ func (s *Server) GetCareHistory(_ context.Context, req *caseloadv1.GetCareHistor
 // GetLegalCategory answers for one child on one date.
 func (s *Server) GetLegalCategory(_ context.Context, req *caseloadv1.GetLegalCategoryRequest) (*caseloadv1.GetLegalCategoryResponse, error) {
 	var c checker
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	d := c.date("as_at_date", req.GetAsAtDate())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	d := c.Date("as_at_date", req.GetAsAtDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -369,11 +369,11 @@ func (s *Server) GetLegalCategory(_ context.Context, req *caseloadv1.GetLegalCat
 // AllocateWorker allocates a child to a worker and team.
 func (s *Server) AllocateWorker(ctx context.Context, req *caseloadv1.AllocateWorkerRequest) (*caseloadv1.AllocateWorkerResponse, error) {
 	var c checker
-	c.requestID(req.GetRequestId())
-	c.required("child_id", req.GetChildId(), maxIDLen)
-	c.required("worker_id", req.GetWorkerId(), maxIDLen)
-	c.required("team_id", req.GetTeamId(), maxIDLen)
-	start := c.requiredDate("start_date", req.GetStartDate())
+	c.RequestID(req.GetRequestId())
+	c.Required("child_id", req.GetChildId(), maxIDLen)
+	c.Required("worker_id", req.GetWorkerId(), maxIDLen)
+	c.Required("team_id", req.GetTeamId(), maxIDLen)
+	start := c.RequiredDate("start_date", req.GetStartDate())
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -395,7 +395,7 @@ func (s *Server) AllocateWorker(ctx context.Context, req *caseloadv1.AllocateWor
 // ListAllocations returns the child's allocations, newest first.
 func (s *Server) ListAllocations(_ context.Context, req *caseloadv1.ListAllocationsRequest) (*caseloadv1.ListAllocationsResponse, error) {
 	var c checker
-	c.required("child_id", req.GetChildId(), maxIDLen)
+	c.Required("child_id", req.GetChildId(), maxIDLen)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
