@@ -37,6 +37,7 @@ import (
 	"github.com/corporate-parenting/suite/pkg/clock"
 	"github.com/corporate-parenting/suite/pkg/events"
 	"github.com/corporate-parenting/suite/pkg/grpcserver"
+	"github.com/corporate-parenting/suite/pkg/idem"
 	"github.com/corporate-parenting/suite/pkg/metrics"
 )
 
@@ -368,4 +369,30 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, spec events.Strea
 			backoff *= 2
 		}
 	}
+}
+
+// KeepRequestIDs prunes, hourly, the request_id entries (pkg/idem) older
+// than retention, so the idem bucket does not grow for ever. The contract
+// promises a retry returns the first response for at least 24 hours; idem
+// refuses a shorter retention. Call before Run.
+func (r *Runtime) KeepRequestIDs(retention time.Duration) {
+	r.Go("idem-prune", func(ctx context.Context) error {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			n, err := idem.Prune(r.db, retention, r.clock.Now())
+			if err != nil {
+				r.log.Warn("pruning request ids failed", "err", err)
+				continue
+			}
+			if n > 0 {
+				r.log.Info("pruned request ids", "n", n)
+			}
+		}
+	})
 }

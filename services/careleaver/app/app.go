@@ -8,13 +8,11 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/corporate-parenting/suite/pkg/events"
-	"github.com/corporate-parenting/suite/pkg/idem"
 	"github.com/corporate-parenting/suite/pkg/metrics"
 	"github.com/corporate-parenting/suite/pkg/service"
 
@@ -138,7 +136,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	server.New(a.svc, st, rt.Clock(), cfg.BirthdayWindow).Register(rt.GRPC().GRPC())
 	rt.Go("caseload-consumer", a.consumeCaseload)
 	rt.Go("birthday-clock", a.runBirthdays)
-	rt.Go("idem-prune", a.runIdemPrune)
+	rt.KeepRequestIDs(IdempotencyRetention)
 	return a, nil
 }
 
@@ -167,26 +165,4 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	return a.Run(ctx)
-}
-
-// runIdemPrune removes request_id entries older than IdempotencyRetention,
-// hourly.
-func (a *App) runIdemPrune(ctx context.Context) error {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		n, err := idem.Prune(a.rt.DB(), IdempotencyRetention, a.rt.Clock().Now())
-		if err != nil && !errors.Is(err, context.Canceled) {
-			a.rt.Logger().Warn("pruning request ids failed", "err", err)
-			continue
-		}
-		if n > 0 {
-			a.rt.Logger().Info("pruned request ids", "n", n)
-		}
-	}
 }

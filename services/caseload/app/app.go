@@ -7,11 +7,9 @@ package app
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/corporate-parenting/suite/pkg/events"
-	"github.com/corporate-parenting/suite/pkg/idem"
 	"github.com/corporate-parenting/suite/pkg/service"
 
 	"github.com/corporate-parenting/suite/services/caseload/internal/caseload"
@@ -88,7 +86,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	rt.Go("age-milestones", a.runMilestones)
-	rt.Go("idem-prune", a.runIdemPrune)
+	rt.KeepRequestIDs(IdempotencyRetention)
 	rt.Logger().Info("caseload opened", "children", st.Len())
 	return a, nil
 }
@@ -119,26 +117,4 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	return a.Run(ctx)
-}
-
-// runIdemPrune removes request_id entries older than IdempotencyRetention,
-// hourly.
-func (a *App) runIdemPrune(ctx context.Context) error {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		n, err := idem.Prune(a.rt.DB(), IdempotencyRetention, a.rt.Clock().Now())
-		if err != nil && !errors.Is(err, context.Canceled) {
-			a.rt.Logger().Warn("pruning request ids failed", "err", err)
-			continue
-		}
-		if n > 0 {
-			a.rt.Logger().Info("pruned request ids", "n", n)
-		}
-	}
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/corporate-parenting/suite/pkg/events"
-	"github.com/corporate-parenting/suite/pkg/idem"
 	"github.com/corporate-parenting/suite/pkg/service"
 
 	"github.com/corporate-parenting/suite/services/placement/internal/caseloadclient"
@@ -110,7 +109,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, rt: rt, store: st, client: client}
 	server.New(placement.NewService(cfg.CouncilLA), st, client, rt.Clock()).Register(rt.GRPC().GRPC())
-	rt.Go("idem-prune", a.runIdemPrune)
+	rt.KeepRequestIDs(IdempotencyRetention)
 	rt.Logger().Info("placement opened", "council_la", cfg.CouncilLA, "caseload", cfg.CaseloadAddr)
 	return a, nil
 }
@@ -141,26 +140,4 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	return a.Run(ctx)
-}
-
-// runIdemPrune removes request_id entries older than IdempotencyRetention,
-// hourly.
-func (a *App) runIdemPrune(ctx context.Context) error {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		n, err := idem.Prune(a.rt.DB(), IdempotencyRetention, a.rt.Clock().Now())
-		if err != nil && !errors.Is(err, context.Canceled) {
-			a.rt.Logger().Warn("pruning request ids failed", "err", err)
-			continue
-		}
-		if n > 0 {
-			a.rt.Logger().Info("pruned request ids", "n", n)
-		}
-	}
 }
