@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -141,3 +142,26 @@ func (f *FlagSet) Source(name string) string { return f.source[name] }
 // PrintDefaults writes the usage text, with each flag's variables, to the
 // output set by SetOutput.
 func (f *FlagSet) PrintDefaults() { f.fs.Usage() }
+
+// levelFlag is a slog.LevelVar as a flag.Value.
+type levelFlag struct{ v *slog.LevelVar }
+
+func (l levelFlag) String() string {
+	if l.v == nil {
+		return ""
+	}
+	return strings.ToLower(l.v.Level().String())
+}
+
+func (l levelFlag) Set(s string) error { return l.v.UnmarshalText([]byte(s)) }
+
+// LogLevel declares the -log-level flag every command has (debug, info,
+// warn, error), falling back to CP_<SERVICE>_LOG_LEVEL and then the shared
+// CP_LOG_LEVEL. The returned level is set by Parse; pass it to a slog
+// handler's Options.Level.
+func (f *FlagSet) LogLevel(def slog.Level) *slog.LevelVar {
+	v := new(slog.LevelVar)
+	v.Set(def)
+	f.Var(levelFlag{v}, "log-level", "log level: debug, info, warn, error", "CP_LOG_LEVEL")
+	return v
+}

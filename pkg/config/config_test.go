@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +203,45 @@ func TestArgs(t *testing.T) {
 	}
 	if got := strings.Join(s.fs.Args(), " "); got != "seed scenario.md" || *s.workers != 2 {
 		t.Fatalf("Args = %q, workers = %d", got, *s.workers)
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    slog.Level
+		wantErr bool
+	}{
+		{"default", nil, nil, slog.LevelInfo, false},
+		{"flag", []string{"-log-level", "debug"}, nil, slog.LevelDebug, false},
+		{"service env", nil, map[string]string{"CP_CASELOAD_LOG_LEVEL": "warn"}, slog.LevelWarn, false},
+		{"shared env", nil, map[string]string{"CP_LOG_LEVEL": "error"}, slog.LevelError, false},
+		{"flag beats env", []string{"-log-level", "debug"}, map[string]string{"CP_LOG_LEVEL": "error"}, slog.LevelDebug, false},
+		{"bad flag", []string{"-log-level", "loud"}, nil, 0, true},
+		{"bad env", nil, map[string]string{"CP_LOG_LEVEL": "loud"}, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			fs := config.NewFlagSet("caseload")
+			fs.SetOutput(io.Discard)
+			level := fs.LogLevel(slog.LevelInfo)
+			err := fs.Parse(tc.args)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatal("Parse accepted a bad log level")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if level.Level() != tc.want {
+				t.Fatalf("level %v, want %v", level.Level(), tc.want)
+			}
+		})
 	}
 }

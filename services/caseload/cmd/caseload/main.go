@@ -53,13 +53,9 @@ func parse(args []string) (app.Config, error) {
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight calls get to finish on shutdown")
 	batch := fs.Int("max-batch", app.DefaultMaxBatch, "most writes sharing one bbolt commit (group commit)")
 	milestones := fs.Duration("milestone-interval", app.DefaultMilestoneInterval, "how often the age-milestone task runs")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error", "CP_LOG_LEVEL")
+	level := fs.LogLevel(slog.LevelInfo)
 	if err := fs.Parse(args); err != nil {
 		return app.Config{}, err
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return app.Config{}, fmt.Errorf("-log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	for _, name := range []string{"grpc-addr", "http-addr", "data-dir", "nats-url"} {

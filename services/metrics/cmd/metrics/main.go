@@ -86,16 +86,12 @@ func parse(args []string, stderr io.Writer) (app.Config, error) {
 	ring := fs.Int("watch-ring", feed.DefaultCapacity, "recent changes kept for WatchIndicators clients that resume")
 	dayCheck := fs.Duration("day-check-interval", app.DefaultDayCheckInterval, "how often the London date is checked to move the live totals to a new day")
 	reconcileTimeout := fs.Duration("reconcile-timeout", app.DefaultReconcileTimeout, "deadline of each call to a source service during Reconcile")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error", "CP_LOG_LEVEL")
+	level := fs.LogLevel(slog.LevelInfo)
 	if err := fs.Parse(args); err != nil {
 		return app.Config{}, err
 	}
 	if len(fs.Args()) > 0 {
 		return app.Config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return app.Config{}, fmt.Errorf("-log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	for _, name := range []string{"grpc-addr", "http-addr", "data-dir", "nats-url", "caseload-addr", "placement-addr", "careleaver-addr"} {

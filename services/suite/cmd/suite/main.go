@@ -60,16 +60,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	basePort := fs.Int("base-port", 7100, "services listen on base+1..4 (gRPC) and base+91..94 (HTTP)")
 	councilName := fs.String("council-name", "Coventry City Council", "the council's name, shown on the scorecard page", "CP_COUNCIL_NAME")
 	councilLA := fs.String("council-la", "E08000026", "the council's local authority code (ONS), for inside/outside the boundary", "CP_COUNCIL_LA")
-	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error", "CP_LOG_LEVEL")
+	level := fs.LogLevel(slog.LevelWarn)
 	loadSeed := fs.Bool("seed", false, "on first start (a new data directory) load the seed scenario: a council whose figures, as at -seed-as-at, are those of its note to the scrutiny board")
 	seedAsAt := fs.String("seed-as-at", "", "the seed scenario's as-at date, YYYY-MM-DD (default today, Europe/London)")
 	seedNumber := fs.Int("seed-number", 1, "the seed scenario's random seed")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("-log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	fresh, err := newDataDir(*dataDir)
