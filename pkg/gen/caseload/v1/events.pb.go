@@ -6,7 +6,7 @@
 
 // Events the caseload service publishes on the CASELOAD JetStream stream.
 // Every message on the stream is a CaseloadEvent; the NATS subject names the
-// kind (caseload.child.registered, caseload.period.started,
+// kind (caseload.child.registered, caseload.child.updated, caseload.period.started,
 // caseload.legal_status.changed, caseload.period.ended, caseload.uasc.changed,
 // caseload.allocation.changed, caseload.age.milestone, caseload.care.corrected).
 // The event id travels as the Nats-Msg-Id header.
@@ -57,6 +57,7 @@ type CaseloadEvent struct {
 	//	*CaseloadEvent_AllocationChanged
 	//	*CaseloadEvent_AgeMilestone
 	//	*CaseloadEvent_CareCorrected
+	//	*CaseloadEvent_ChildUpdated
 	Kind          isCaseloadEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -206,6 +207,15 @@ func (x *CaseloadEvent) GetCareCorrected() *CareCorrected {
 	return nil
 }
 
+func (x *CaseloadEvent) GetChildUpdated() *ChildUpdated {
+	if x != nil {
+		if x, ok := x.Kind.(*CaseloadEvent_ChildUpdated); ok {
+			return x.ChildUpdated
+		}
+	}
+	return nil
+}
+
 type isCaseloadEvent_Kind interface {
 	isCaseloadEvent_Kind()
 }
@@ -250,6 +260,12 @@ type CaseloadEvent_CareCorrected struct {
 	CareCorrected *CareCorrected `protobuf:"bytes,17,opt,name=care_corrected,json=careCorrected,proto3,oneof"`
 }
 
+type CaseloadEvent_ChildUpdated struct {
+	// The child's details that events carry (sex, ethnicity, month of
+	// birth) changed.
+	ChildUpdated *ChildUpdated `protobuf:"bytes,18,opt,name=child_updated,json=childUpdated,proto3,oneof"`
+}
+
 func (*CaseloadEvent_ChildRegistered) isCaseloadEvent_Kind() {}
 
 func (*CaseloadEvent_PeriodStarted) isCaseloadEvent_Kind() {}
@@ -265,6 +281,8 @@ func (*CaseloadEvent_AllocationChanged) isCaseloadEvent_Kind() {}
 func (*CaseloadEvent_AgeMilestone) isCaseloadEvent_Kind() {}
 
 func (*CaseloadEvent_CareCorrected) isCaseloadEvent_Kind() {}
+
+func (*CaseloadEvent_ChildUpdated) isCaseloadEvent_Kind() {}
 
 // ChildRegistered: a child was registered.
 type ChildRegistered struct {
@@ -321,6 +339,72 @@ func (x *ChildRegistered) GetEthnicity() string {
 	return ""
 }
 
+// ChildUpdated: a correction of the child's details changed what events
+// carry: the sex, the ethnicity, or the month of birth (the envelope's
+// month_of_birth is the new one). A change of name or UPN publishes nothing.
+type ChildUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sex code (903 SEX) after the change.
+	Sex string `protobuf:"bytes,1,opt,name=sex,proto3" json:"sex,omitempty"`
+	// Ethnicity code (903 ETHNIC) after the change.
+	Ethnicity string `protobuf:"bytes,2,opt,name=ethnicity,proto3" json:"ethnicity,omitempty"`
+	// The month of birth before the change, YYYY-MM, when it changed.
+	PreviousMonthOfBirth string `protobuf:"bytes,3,opt,name=previous_month_of_birth,json=previousMonthOfBirth,proto3" json:"previous_month_of_birth,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *ChildUpdated) Reset() {
+	*x = ChildUpdated{}
+	mi := &file_caseload_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChildUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChildUpdated) ProtoMessage() {}
+
+func (x *ChildUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_caseload_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChildUpdated.ProtoReflect.Descriptor instead.
+func (*ChildUpdated) Descriptor() ([]byte, []int) {
+	return file_caseload_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ChildUpdated) GetSex() string {
+	if x != nil {
+		return x.Sex
+	}
+	return ""
+}
+
+func (x *ChildUpdated) GetEthnicity() string {
+	if x != nil {
+		return x.Ethnicity
+	}
+	return ""
+}
+
+func (x *ChildUpdated) GetPreviousMonthOfBirth() string {
+	if x != nil {
+		return x.PreviousMonthOfBirth
+	}
+	return ""
+}
+
 // PeriodStarted: a child started to be looked after.
 type PeriodStarted struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -338,7 +422,7 @@ type PeriodStarted struct {
 
 func (x *PeriodStarted) Reset() {
 	*x = PeriodStarted{}
-	mi := &file_caseload_v1_events_proto_msgTypes[2]
+	mi := &file_caseload_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -350,7 +434,7 @@ func (x *PeriodStarted) String() string {
 func (*PeriodStarted) ProtoMessage() {}
 
 func (x *PeriodStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_caseload_v1_events_proto_msgTypes[2]
+	mi := &file_caseload_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -363,7 +447,7 @@ func (x *PeriodStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeriodStarted.ProtoReflect.Descriptor instead.
 func (*PeriodStarted) Descriptor() ([]byte, []int) {
-	return file_caseload_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_caseload_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PeriodStarted) GetPeriodId() string {
@@ -409,7 +493,7 @@ type LegalStatusChanged struct {
 
 func (x *LegalStatusChanged) Reset() {
 	*x = LegalStatusChanged{}
-	mi := &file_caseload_v1_events_proto_msgTypes[3]
+	mi := &file_caseload_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -421,7 +505,7 @@ func (x *LegalStatusChanged) String() string {
 func (*LegalStatusChanged) ProtoMessage() {}
 
 func (x *LegalStatusChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_caseload_v1_events_proto_msgTypes[3]
+	mi := &file_caseload_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -434,7 +518,7 @@ func (x *LegalStatusChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LegalStatusChanged.ProtoReflect.Descriptor instead.
 func (*LegalStatusChanged) Descriptor() ([]byte, []int) {
-	return file_caseload_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_caseload_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *LegalStatusChanged) GetPeriodId() string {
@@ -478,7 +562,7 @@ type PeriodEnded struct {
 
 func (x *PeriodEnded) Reset() {
 	*x = PeriodEnded{}
-	mi := &file_caseload_v1_events_proto_msgTypes[4]
+	mi := &file_caseload_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -490,7 +574,7 @@ func (x *PeriodEnded) String() string {
 func (*PeriodEnded) ProtoMessage() {}
 
 func (x *PeriodEnded) ProtoReflect() protoreflect.Message {
-	mi := &file_caseload_v1_events_proto_msgTypes[4]
+	mi := &file_caseload_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -503,7 +587,7 @@ func (x *PeriodEnded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeriodEnded.ProtoReflect.Descriptor instead.
 func (*PeriodEnded) Descriptor() ([]byte, []int) {
-	return file_caseload_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_caseload_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PeriodEnded) GetPeriodId() string {
@@ -552,7 +636,7 @@ type UascChanged struct {
 
 func (x *UascChanged) Reset() {
 	*x = UascChanged{}
-	mi := &file_caseload_v1_events_proto_msgTypes[5]
+	mi := &file_caseload_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -564,7 +648,7 @@ func (x *UascChanged) String() string {
 func (*UascChanged) ProtoMessage() {}
 
 func (x *UascChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_caseload_v1_events_proto_msgTypes[5]
+	mi := &file_caseload_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -577,7 +661,7 @@ func (x *UascChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UascChanged.ProtoReflect.Descriptor instead.
 func (*UascChanged) Descriptor() ([]byte, []int) {
-	return file_caseload_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_caseload_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UascChanged) GetIsUasc() bool {
@@ -600,7 +684,7 @@ type AllocationChanged struct {
 
 func (x *AllocationChanged) Reset() {
 	*x = AllocationChanged{}
-	mi := &file_caseload_v1_events_proto_msgTypes[6]
+	mi := &file_caseload_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -612,7 +696,7 @@ func (x *AllocationChanged) String() string {
 func (*AllocationChanged) ProtoMessage() {}
 
 func (x *AllocationChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_caseload_v1_events_proto_msgTypes[6]
+	mi := &file_caseload_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -625,7 +709,7 @@ func (x *AllocationChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocationChanged.ProtoReflect.Descriptor instead.
 func (*AllocationChanged) Descriptor() ([]byte, []int) {
-	return file_caseload_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_caseload_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AllocationChanged) GetWorkerId() string {
@@ -653,7 +737,7 @@ type AgeMilestone struct {
 
 func (x *AgeMilestone) Reset() {
 	*x = AgeMilestone{}
-	mi := &file_caseload_v1_events_proto_msgTypes[7]
+	mi := &file_caseload_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +749,7 @@ func (x *AgeMilestone) String() string {
 func (*AgeMilestone) ProtoMessage() {}
 
 func (x *AgeMilestone) ProtoReflect() protoreflect.Message {
-	mi := &file_caseload_v1_events_proto_msgTypes[7]
+	mi := &file_caseload_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +762,7 @@ func (x *AgeMilestone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgeMilestone.ProtoReflect.Descriptor instead.
 func (*AgeMilestone) Descriptor() ([]byte, []int) {
-	return file_caseload_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_caseload_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AgeMilestone) GetAge() int32 {
@@ -706,7 +790,7 @@ type CareCorrected struct {
 
 func (x *CareCorrected) Reset() {
 	*x = CareCorrected{}
-	mi := &file_caseload_v1_events_proto_msgTypes[8]
+	mi := &file_caseload_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -718,7 +802,7 @@ func (x *CareCorrected) String() string {
 func (*CareCorrected) ProtoMessage() {}
 
 func (x *CareCorrected) ProtoReflect() protoreflect.Message {
-	mi := &file_caseload_v1_events_proto_msgTypes[8]
+	mi := &file_caseload_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -731,7 +815,7 @@ func (x *CareCorrected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CareCorrected.ProtoReflect.Descriptor instead.
 func (*CareCorrected) Descriptor() ([]byte, []int) {
-	return file_caseload_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_caseload_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CareCorrected) GetPeriodId() string {
@@ -766,7 +850,7 @@ var File_caseload_v1_events_proto protoreflect.FileDescriptor
 
 const file_caseload_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x18caseload/v1/events.proto\x12\vcaseload.v1\x1a\x1acaseload/v1/caseload.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\x06\n" +
+	"\x18caseload/v1/events.proto\x12\vcaseload.v1\x1a\x1acaseload/v1/caseload.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd2\x06\n" +
 	"\rCaseloadEvent\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x19\n" +
 	"\bchild_id\x18\x02 \x01(\tR\achildId\x12%\n" +
@@ -782,11 +866,16 @@ const file_caseload_v1_events_proto_rawDesc = "" +
 	"\fuasc_changed\x18\x0e \x01(\v2\x18.caseload.v1.UascChangedH\x00R\vuascChanged\x12O\n" +
 	"\x12allocation_changed\x18\x0f \x01(\v2\x1e.caseload.v1.AllocationChangedH\x00R\x11allocationChanged\x12@\n" +
 	"\rage_milestone\x18\x10 \x01(\v2\x19.caseload.v1.AgeMilestoneH\x00R\fageMilestone\x12C\n" +
-	"\x0ecare_corrected\x18\x11 \x01(\v2\x1a.caseload.v1.CareCorrectedH\x00R\rcareCorrectedB\x06\n" +
+	"\x0ecare_corrected\x18\x11 \x01(\v2\x1a.caseload.v1.CareCorrectedH\x00R\rcareCorrected\x12@\n" +
+	"\rchild_updated\x18\x12 \x01(\v2\x19.caseload.v1.ChildUpdatedH\x00R\fchildUpdatedB\x06\n" +
 	"\x04kind\"A\n" +
 	"\x0fChildRegistered\x12\x10\n" +
 	"\x03sex\x18\x01 \x01(\tR\x03sex\x12\x1c\n" +
-	"\tethnicity\x18\x02 \x01(\tR\tethnicity\"\x8d\x01\n" +
+	"\tethnicity\x18\x02 \x01(\tR\tethnicity\"u\n" +
+	"\fChildUpdated\x12\x10\n" +
+	"\x03sex\x18\x01 \x01(\tR\x03sex\x12\x1c\n" +
+	"\tethnicity\x18\x02 \x01(\tR\tethnicity\x125\n" +
+	"\x17previous_month_of_birth\x18\x03 \x01(\tR\x14previousMonthOfBirth\"\x8d\x01\n" +
 	"\rPeriodStarted\x12\x1b\n" +
 	"\tperiod_id\x18\x01 \x01(\tR\bperiodId\x12!\n" +
 	"\flegal_status\x18\x02 \x01(\tR\vlegalStatus\x12(\n" +
@@ -829,36 +918,38 @@ func file_caseload_v1_events_proto_rawDescGZIP() []byte {
 	return file_caseload_v1_events_proto_rawDescData
 }
 
-var file_caseload_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_caseload_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_caseload_v1_events_proto_goTypes = []any{
 	(*CaseloadEvent)(nil),         // 0: caseload.v1.CaseloadEvent
 	(*ChildRegistered)(nil),       // 1: caseload.v1.ChildRegistered
-	(*PeriodStarted)(nil),         // 2: caseload.v1.PeriodStarted
-	(*LegalStatusChanged)(nil),    // 3: caseload.v1.LegalStatusChanged
-	(*PeriodEnded)(nil),           // 4: caseload.v1.PeriodEnded
-	(*UascChanged)(nil),           // 5: caseload.v1.UascChanged
-	(*AllocationChanged)(nil),     // 6: caseload.v1.AllocationChanged
-	(*AgeMilestone)(nil),          // 7: caseload.v1.AgeMilestone
-	(*CareCorrected)(nil),         // 8: caseload.v1.CareCorrected
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
-	(LeavingCareStatus)(0),        // 10: caseload.v1.LeavingCareStatus
+	(*ChildUpdated)(nil),          // 2: caseload.v1.ChildUpdated
+	(*PeriodStarted)(nil),         // 3: caseload.v1.PeriodStarted
+	(*LegalStatusChanged)(nil),    // 4: caseload.v1.LegalStatusChanged
+	(*PeriodEnded)(nil),           // 5: caseload.v1.PeriodEnded
+	(*UascChanged)(nil),           // 6: caseload.v1.UascChanged
+	(*AllocationChanged)(nil),     // 7: caseload.v1.AllocationChanged
+	(*AgeMilestone)(nil),          // 8: caseload.v1.AgeMilestone
+	(*CareCorrected)(nil),         // 9: caseload.v1.CareCorrected
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(LeavingCareStatus)(0),        // 11: caseload.v1.LeavingCareStatus
 }
 var file_caseload_v1_events_proto_depIdxs = []int32{
-	9,  // 0: caseload.v1.CaseloadEvent.occur_time:type_name -> google.protobuf.Timestamp
+	10, // 0: caseload.v1.CaseloadEvent.occur_time:type_name -> google.protobuf.Timestamp
 	1,  // 1: caseload.v1.CaseloadEvent.child_registered:type_name -> caseload.v1.ChildRegistered
-	2,  // 2: caseload.v1.CaseloadEvent.period_started:type_name -> caseload.v1.PeriodStarted
-	3,  // 3: caseload.v1.CaseloadEvent.legal_status_changed:type_name -> caseload.v1.LegalStatusChanged
-	4,  // 4: caseload.v1.CaseloadEvent.period_ended:type_name -> caseload.v1.PeriodEnded
-	5,  // 5: caseload.v1.CaseloadEvent.uasc_changed:type_name -> caseload.v1.UascChanged
-	6,  // 6: caseload.v1.CaseloadEvent.allocation_changed:type_name -> caseload.v1.AllocationChanged
-	7,  // 7: caseload.v1.CaseloadEvent.age_milestone:type_name -> caseload.v1.AgeMilestone
-	8,  // 8: caseload.v1.CaseloadEvent.care_corrected:type_name -> caseload.v1.CareCorrected
-	10, // 9: caseload.v1.PeriodEnded.leaving_care_status:type_name -> caseload.v1.LeavingCareStatus
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	3,  // 2: caseload.v1.CaseloadEvent.period_started:type_name -> caseload.v1.PeriodStarted
+	4,  // 3: caseload.v1.CaseloadEvent.legal_status_changed:type_name -> caseload.v1.LegalStatusChanged
+	5,  // 4: caseload.v1.CaseloadEvent.period_ended:type_name -> caseload.v1.PeriodEnded
+	6,  // 5: caseload.v1.CaseloadEvent.uasc_changed:type_name -> caseload.v1.UascChanged
+	7,  // 6: caseload.v1.CaseloadEvent.allocation_changed:type_name -> caseload.v1.AllocationChanged
+	8,  // 7: caseload.v1.CaseloadEvent.age_milestone:type_name -> caseload.v1.AgeMilestone
+	9,  // 8: caseload.v1.CaseloadEvent.care_corrected:type_name -> caseload.v1.CareCorrected
+	2,  // 9: caseload.v1.CaseloadEvent.child_updated:type_name -> caseload.v1.ChildUpdated
+	11, // 10: caseload.v1.PeriodEnded.leaving_care_status:type_name -> caseload.v1.LeavingCareStatus
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_caseload_v1_events_proto_init() }
@@ -876,6 +967,7 @@ func file_caseload_v1_events_proto_init() {
 		(*CaseloadEvent_AllocationChanged)(nil),
 		(*CaseloadEvent_AgeMilestone)(nil),
 		(*CaseloadEvent_CareCorrected)(nil),
+		(*CaseloadEvent_ChildUpdated)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -883,7 +975,7 @@ func file_caseload_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caseload_v1_events_proto_rawDesc), len(file_caseload_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -13,6 +13,7 @@ type EventKind string
 // The events caseload publishes (proto/caseload/v1/events.proto).
 const (
 	ChildRegistered    EventKind = "child.registered"
+	ChildUpdated       EventKind = "child.updated"
 	PeriodStarted      EventKind = "period.started"
 	LegalStatusChanged EventKind = "legal_status.changed"
 	PeriodEnded        EventKind = "period.ended"
@@ -33,7 +34,8 @@ type Event struct {
 	At           time.Time // when the write was made
 
 	// Kind-specific fields; each kind uses the ones its message has.
-	Sex, Ethnicity      string            // child.registered
+	Sex, Ethnicity      string            // child.registered, child.updated
+	PreviousMonth       string            // child.updated (month of birth before, when it changed)
 	PeriodID            string            // period.*, legal_status.changed, care.corrected
 	LegalStatus         string            // period.*, legal_status.changed, care.corrected
 	PreviousLegalStatus string            // legal_status.changed

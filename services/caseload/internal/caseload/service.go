@@ -104,8 +104,22 @@ func (s *Service) UpdateDetails(tx Tx, id string, u DetailsUpdate) (*Child, erro
 	set(&c.Sex, u.Sex)
 	set(&c.Ethnicity, u.Ethnicity)
 	set(&c.UPN, u.UPN)
+	before := Child{Sex: c.Sex, Ethnicity: c.Ethnicity, DOB: c.DOB}
 	c.DOB = dob
-	return c, s.put(tx, c, now)
+	if err := s.put(tx, c, now); err != nil {
+		return nil, err
+	}
+	// Events carry sex, ethnicity and month of birth; when one of them
+	// changed, consumers (metrics' age bands) must hear of it.
+	if before.Sex == c.Sex && before.Ethnicity == c.Ethnicity && before.MonthOfBirth() == c.MonthOfBirth() {
+		return c, nil
+	}
+	ev := newEvent(ChildUpdated, c, today, now)
+	ev.Sex, ev.Ethnicity = c.Sex, c.Ethnicity
+	if m := before.MonthOfBirth(); m != c.MonthOfBirth() {
+		ev.PreviousMonth = m
+	}
+	return c, tx.Emit(ev)
 }
 
 // SetUASC records UASC status from an effective date (today when zero, or

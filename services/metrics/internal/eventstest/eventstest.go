@@ -86,6 +86,8 @@ func Subject(ev Event) string {
 			return "caseload.age.milestone"
 		case *caseloadv1.CaseloadEvent_CareCorrected:
 			return "caseload.care.corrected"
+		case *caseloadv1.CaseloadEvent_ChildUpdated:
+			return "caseload.child.updated"
 		}
 	case *placementv1.PlacementEvent:
 		switch e.GetKind().(type) {
@@ -229,6 +231,14 @@ func UascChanged(child, date string, uasc bool) *caseloadv1.CaseloadEvent {
 func AllocationChanged(child, date string) *caseloadv1.CaseloadEvent {
 	e := caseload(child, date)
 	e.Kind = &caseloadv1.CaseloadEvent_AllocationChanged{AllocationChanged: &caseloadv1.AllocationChanged{WorkerId: "sw1", TeamId: "t1"}}
+	return e
+}
+
+// ChildUpdated: the child's date of birth was corrected into month (YYYY-MM).
+func ChildUpdated(child, date, month string) *caseloadv1.CaseloadEvent {
+	e := caseload(child, date)
+	e.MonthOfBirth = month
+	e.Kind = &caseloadv1.CaseloadEvent_ChildUpdated{ChildUpdated: &caseloadv1.ChildUpdated{Sex: "1", PreviousMonthOfBirth: DefaultMonthOfBirth}}
 	return e
 }
 

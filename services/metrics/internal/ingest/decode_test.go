@@ -62,6 +62,11 @@ func TestDecodeEveryKind(t *testing.T) {
 			}
 		}},
 		{"month already known", eventstest.AllocationChanged("c", "2025-01-01"), allKnown{}, "", nil},
+		{"date of birth corrected", eventstest.ChildUpdated("c", "2025-01-01", "2011-12"), allKnown{}, "M", func(t *testing.T, p []projection.Point) {
+			if p[0].MonthOfBirth != "2011-12" || p[0].Date != clock.MustParseDate("2025-01-01") {
+				t.Fatal(p[0])
+			}
+		}},
 		{"period started", eventstest.PeriodStarted("c", "2025-01-01", "C2", true), allKnown{}, "LU", func(t *testing.T, p []projection.Point) {
 			if !p[0].Care.LookedAfter || p[0].Care.LegalStatus != "C2" || !p[1].UASC || p[0].Date != clock.MustParseDate("2025-01-01") {
 				t.Fatal(p)
