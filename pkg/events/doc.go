@@ -14,17 +14,19 @@
 //     plays no part in the write, so NATS being down never fails a write.
 //
 //  2. After the commit the service calls Relay.Notify. The Relay (one per
-//     bbolt file) reads up to BatchSize rows in key order, publishes each to
-//     JetStream with the header Nats-Msg-Id = event id (pipelined async
-//     publishes), waits for the acknowledgements in order, and deletes, in one
-//     write transaction, the leading rows whose publish was acknowledged
-//     positively (an acknowledgement flagged duplicate counts: the stream
-//     already holds the event). It stops at the first failure and retries
-//     from that row with the same ids after an exponential back-off (capped
-//     at 2 s), so rows are published in write order and an unacknowledged
-//     row is never deleted. A crash between publish and delete, or a lost
-//     acknowledgement, means the row is published again with the same id:
-//     JetStream's duplicate window (EnsureStream: 1 h by default) drops it.
+//     bbolt file) publishes rows in key order to JetStream with the header
+//     Nats-Msg-Id = event id, as a pipeline: up to BatchSize publishes are in
+//     flight at once (async), and acknowledgements are taken in order. The
+//     leading rows whose publish was acknowledged positively (an
+//     acknowledgement flagged duplicate counts: the stream already holds the
+//     event) are handed to a deleter goroutine that removes them in batched
+//     write transactions, off the publish path. At the first failure the
+//     relay starts again from the first row not acknowledged, with the same
+//     ids, after an exponential back-off (capped at 2 s), so rows are
+//     published in write order and an unacknowledged row is never deleted.
+//     A crash between publish and delete, or a lost acknowledgement, means
+//     the row is published again with the same id: JetStream's duplicate
+//     window (EnsureStream: 1 h by default) drops it.
 //
 //  3. Streams are created idempotently by their producer (EnsureStream): file
 //     storage, limits retention with no age limit, deletes and purges denied.

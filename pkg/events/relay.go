@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +26,7 @@ const (
 
 // RelayOptions configures a Relay. Zero values take the defaults.
 type RelayOptions struct {
-	// BatchSize is the most rows read and published per pass (256).
+	// BatchSize is the most publishes in flight at once (256).
 	BatchSize int
 	// PollInterval is how often the outbox is looked at when nobody calls
 	// Notify (200 ms).
@@ -56,9 +57,10 @@ type Relay struct {
 	notify  chan struct{}
 	running atomic.Bool
 
-	// crashAfterPublish, set only by tests, is called after the batch's
-	// acknowledgements have been received and before the rows are deleted;
-	// returning true makes the pass stop there as if the process had died.
+	// crashAfterPublish, set only by tests, is called each time
+	// acknowledgements have been received, before their rows are handed to
+	// the deleter; returning true makes Run return there as if the process
+	// had died.
 	crashAfterPublish func() bool
 }
 
@@ -114,55 +116,155 @@ func (r *Relay) Depth() (int, error) {
 
 // Run publishes outbox rows until ctx is done, then returns nil. Failures
 // (NATS down, no stream, timeouts) are logged and retried with exponential
-// back-off capped at MaxBackoff; rows are never skipped or reordered. Only
-// one Run may be active per Relay.
+// back-off capped at MaxBackoff; rows are never skipped. Only one Run may be
+// active per Relay.
+//
+// Publishing is a pipeline, not a sequence of passes: up to BatchSize rows
+// are in flight at once (published, acknowledgement awaited), new rows are
+// published as soon as a commit calls Notify and there is room, and the rows
+// whose publish was acknowledged are deleted by a separate goroutine in
+// batches. So a publish never waits for a bbolt write transaction (whose
+// lock the service's own writes hold most of the time under load), and the
+// outbox-to-stream lag is the stream's own store time.
 func (r *Relay) Run(ctx context.Context) error {
 	if !r.running.CompareAndSwap(false, true) {
 		return errors.New("events: relay already running")
 	}
 	defer r.running.Store(false)
 
-	backoff := time.Duration(0)
-	failures := 0
+	del := newDeleter(r)
+	defer del.close()
+
+	var (
+		from     []byte // first outbox key not yet published (nil: the first row)
+		queue    []inflight
+		backoff  time.Duration
+		failures int
+	)
+	nc := r.js.Conn()
 	for {
 		if ctx.Err() != nil {
 			return nil
 		}
-		n, full, err := r.pass(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
+
+		// Fill the window with rows not yet published, in key order; stop
+		// at the first publish that cannot even be sent.
+		var failed error
+		if room := r.opts.BatchSize - len(queue); room > 0 {
+			rows, err := r.readFrom(from, room)
+			if err != nil {
+				failed = err
+			}
+			for _, row := range rows {
+				if nc.Status() != nats.CONNECTED {
+					failed = errNotConnected
+					break
+				}
+				f, err := r.js.PublishMsgAsync(eventMsg(row.ev), jetstream.WithRetryAttempts(0))
+				if err != nil {
+					failed = fmt.Errorf("publish event %s: %w", row.ev.ID, err)
+					break
+				}
+				queue = append(queue, inflight{key: row.key, id: row.ev.ID, fut: f, sent: time.Now()})
+				from = keyAfter(row.key)
+			}
+		}
+
+		// Wait for the oldest acknowledgement, then take every one already
+		// in; more rows may be published meanwhile if there is room.
+		acked := 0
+		if failed == nil && len(queue) > 0 {
+			var more <-chan struct{}
+			if len(queue) < r.opts.BatchSize {
+				more = r.notify
+			}
+			front := queue[0]
+			deadline := time.NewTimer(time.Until(front.sent.Add(r.opts.AckTimeout)))
+			select {
+			case <-front.fut.Ok(): // a duplicate ack counts: the stream holds the event
+				acked = 1
+			case err := <-front.fut.Err():
+				failed = fmt.Errorf("publish event %s: %w", front.id, err)
+			case <-deadline.C:
+				failed = fmt.Errorf("publish event %s: no acknowledgement within %s", front.id, r.opts.AckTimeout)
+			case <-more:
+			case <-ctx.Done():
+				deadline.Stop()
 				return nil
 			}
+			deadline.Stop()
+		drain:
+			for acked > 0 && acked < len(queue) {
+				select {
+				case <-queue[acked].fut.Ok():
+					acked++
+				case err := <-queue[acked].fut.Err():
+					failed = fmt.Errorf("publish event %s: %w", queue[acked].id, err)
+					break drain
+				default:
+					break drain
+				}
+			}
+		}
+
+		if acked > 0 {
+			if r.crashAfterPublish != nil && r.crashAfterPublish() {
+				return nil // as if the process died: the acknowledged rows stay
+			}
+			keys := make([][]byte, acked)
+			for i := range acked {
+				keys[i] = queue[i].key
+			}
+			del.add(keys)
+			queue = queue[acked:]
+		}
+
+		if failed != nil {
+			// Start again from the first row not acknowledged, with the
+			// same ids; what was in flight after it is published again and
+			// the stream drops what it already holds.
+			if len(queue) > 0 {
+				from = queue[0].key
+			}
+			clear(queue)
+			queue = queue[:0]
 			failures++
 			backoff = nextBackoff(backoff)
 			lvl := slog.LevelDebug
 			if failures == 1 {
 				lvl = slog.LevelWarn
 			}
-			r.log.Log(ctx, lvl, "publish failed; retrying", "err", err, "published", n, "attempt", failures, "backoff", backoff)
+			r.log.Log(ctx, lvl, "publish failed; retrying", "err", failed, "attempt", failures, "backoff", backoff)
 			if !sleepCtx(ctx, backoff) {
 				return nil
 			}
 			continue
 		}
-		if failures > 0 {
+		if failures > 0 && acked > 0 {
 			r.log.Info("publishing recovered", "failed_attempts", failures)
-			failures = 0
+			failures, backoff = 0, 0
 		}
-		backoff = 0
-		if full {
-			continue
-		}
-		t := time.NewTimer(r.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-r.notify:
-			t.Stop()
-		case <-t.C:
+
+		if len(queue) == 0 {
+			t := time.NewTimer(r.opts.PollInterval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-r.notify:
+				t.Stop()
+			case <-t.C:
+			}
 		}
 	}
+}
+
+// inflight is a published row whose acknowledgement is awaited.
+type inflight struct {
+	key  []byte
+	id   string
+	fut  jetstream.PubAckFuture
+	sent time.Time
 }
 
 type outboxRow struct {
@@ -172,93 +274,14 @@ type outboxRow struct {
 
 var errNotConnected = errors.New("events: NATS connection not connected")
 
-// pass publishes one batch. It returns the number of rows published and
-// deleted, whether the batch was full (more rows may wait), and the first
-// failure.
-func (r *Relay) pass(ctx context.Context) (int, bool, error) {
-	rows, err := r.readBatch()
-	if err != nil {
-		return 0, false, err
-	}
-	if len(rows) == 0 {
-		return 0, false, nil
-	}
-
-	// Publish the batch pipelined; stop at the first publish that cannot
-	// even be sent, so nothing after it goes out.
-	nc := r.js.Conn()
-	futures := make([]jetstream.PubAckFuture, 0, len(rows))
-	var failed error
-	for _, row := range rows {
-		if nc.Status() != nats.CONNECTED {
-			failed = errNotConnected
-			break
-		}
-		f, err := r.js.PublishMsgAsync(eventMsg(row.ev), jetstream.WithRetryAttempts(0))
-		if err != nil {
-			failed = fmt.Errorf("publish event %s: %w", row.ev.ID, err)
-			break
-		}
-		futures = append(futures, f)
-	}
-
-	// Wait for the acknowledgements in order; the rows acknowledged before
-	// the first failure are the ones to delete.
-	acked := 0
-	if len(futures) > 0 {
-		deadline := time.NewTimer(r.opts.AckTimeout)
-	wait:
-		for i, f := range futures {
-			select {
-			case <-f.Ok(): // a duplicate ack counts: the stream holds the event
-				acked++
-			case err := <-f.Err():
-				failed = fmt.Errorf("publish event %s: %w", rows[i].ev.ID, err)
-				break wait
-			case <-deadline.C:
-				failed = fmt.Errorf("publish event %s: no acknowledgement within %s", rows[i].ev.ID, r.opts.AckTimeout)
-				break wait
-			case <-ctx.Done():
-				deadline.Stop()
-				return 0, false, ctx.Err()
-			}
-		}
-		deadline.Stop()
-	}
-
-	if r.crashAfterPublish != nil && r.crashAfterPublish() {
-		return 0, false, errors.New("events: simulated crash after publish")
-	}
-
-	if acked > 0 {
-		err := r.db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(OutboxBucket)
-			if b == nil {
-				return errors.New("events: outbox bucket vanished")
-			}
-			for _, row := range rows[:acked] {
-				if err := b.Delete(row.key); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			// The rows stay and are published again; the stream drops the
-			// duplicates.
-			return 0, false, fmt.Errorf("delete published rows: %w", err)
-		}
-		if r.opts.OnPublished != nil {
-			r.opts.OnPublished(acked)
-		}
-	}
-	if failed != nil {
-		return acked, false, failed
-	}
-	return acked, len(rows) == r.opts.BatchSize, nil
+// keyAfter is the smallest key greater than k.
+func keyAfter(k []byte) []byte {
+	return append(append(make([]byte, 0, len(k)+1), k...), 0)
 }
 
-func (r *Relay) readBatch() ([]outboxRow, error) {
+// readFrom reads up to n outbox rows in key order, starting at the first key
+// at or above from.
+func (r *Relay) readFrom(from []byte, n int) ([]outboxRow, error) {
 	var rows []outboxRow
 	err := r.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(OutboxBucket)
@@ -266,7 +289,13 @@ func (r *Relay) readBatch() ([]outboxRow, error) {
 			return nil
 		}
 		c := b.Cursor()
-		for k, v := c.First(); k != nil && len(rows) < r.opts.BatchSize; k, v = c.Next() {
+		var k, v []byte
+		if from == nil {
+			k, v = c.First()
+		} else {
+			k, v = c.Seek(from)
+		}
+		for ; k != nil && len(rows) < n; k, v = c.Next() {
 			ev, err := decodeRow(v)
 			if err != nil {
 				// Never skip a row: stop here and keep retrying, loudly.
@@ -277,6 +306,103 @@ func (r *Relay) readBatch() ([]outboxRow, error) {
 		return nil
 	})
 	return rows, err
+}
+
+// deleter removes acknowledged outbox rows in batches, off the publish path.
+// A row it has not yet removed when the process dies is published again
+// after a restart, and the stream drops the duplicate.
+type deleter struct {
+	r    *Relay
+	mu   sync.Mutex
+	keys [][]byte
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newDeleter(r *Relay) *deleter {
+	d := &deleter{r: r, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go d.run()
+	return d
+}
+
+func (d *deleter) add(keys [][]byte) {
+	d.mu.Lock()
+	d.keys = append(d.keys, keys...)
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// close removes what was handed over so far and stops.
+func (d *deleter) close() {
+	close(d.stop)
+	<-d.done
+}
+
+func (d *deleter) run() {
+	defer close(d.done)
+	backoff := time.Duration(0)
+	for {
+		stopping := false
+		select {
+		case <-d.wake:
+		case <-d.stop:
+			stopping = true
+		}
+		d.mu.Lock()
+		keys := d.keys
+		d.keys = nil
+		d.mu.Unlock()
+		if len(keys) == 0 {
+			if stopping {
+				return
+			}
+			continue
+		}
+		err := d.r.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(OutboxBucket)
+			if b == nil {
+				return errors.New("events: outbox bucket vanished")
+			}
+			for _, k := range keys {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			// The rows stay: they are published again after a restart and
+			// the stream drops the duplicates. Try again shortly.
+			d.r.log.Warn("delete published rows", "err", err, "rows", len(keys))
+			if stopping {
+				return
+			}
+			d.mu.Lock()
+			d.keys = append(keys, d.keys...)
+			d.mu.Unlock()
+			backoff = nextBackoff(backoff)
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+				d.add(nil)
+			case <-d.stop:
+				t.Stop()
+				d.add(nil)
+			}
+			continue
+		}
+		backoff = 0
+		if d.r.opts.OnPublished != nil {
+			d.r.opts.OnPublished(len(keys))
+		}
+		if stopping {
+			return
+		}
+	}
 }
 
 // eventMsg builds the JetStream message for an outbox row.
