@@ -21,7 +21,7 @@ unformatted=$(git ls-files '*.go' | grep -v '^pkg/gen/' | xargs gofmt -l)
 [ -z "$unformatted" ] || { echo "gofmt would change:"; echo "$unformatted"; exit 1; }
 echo "== go vet"; go vet work
 echo "== each module builds alone (GOWORK=off, through its replace lines)"
-for m in pkg services/*/; do
+for m in pkg deploy services/*/; do
   (cd "$m" && GOWORK=off go build ./...) || { echo "$m does not build outside the workspace: check its go.mod require/replace lines"; exit 1; }
 done
 echo "checks passed"

@@ -65,6 +65,11 @@ type Config struct {
 	ReconcileTimeout time.Duration
 	// Council names the council on the scorecard page (optional).
 	Council string
+	// DurablePrefix names this replica's durable consumers,
+	// <prefix>-caseload and so on (ingest.DefaultDurablePrefix, "metrics",
+	// if empty). Each replica of the service needs its own, and a data
+	// directory keeps the prefix it was first projected with.
+	DurablePrefix string
 }
 
 // App is a metrics service ready to run.
@@ -101,6 +106,13 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 	}()
 	log, clk, db := rt.Logger(), rt.Clock(), rt.DB()
+	specs, err := ingest.SpecsFor(cfg.DurablePrefix, cfg.ConsumeBatch, cfg.ConsumeLinger)
+	if err != nil {
+		return nil, err
+	}
+	if err := ingest.CheckDurables(db, specs); err != nil {
+		return nil, err
+	}
 
 	// Sequences continue above anything a previous run used.
 	start, reserved, err := store.ReserveAtStart(db, ingest.SeqBlock)
@@ -139,7 +151,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	js := rt.JetStream()
-	for _, spec := range ingest.Specs(cfg.ConsumeBatch, cfg.ConsumeLinger) {
+	for _, spec := range specs {
 		spec.Logger = log
 		c := applied.WithLabelValues(spec.Durable)
 		spec.OnApplied = func(n int) { c.Add(float64(n)) }

@@ -91,6 +91,14 @@ func londonNoon(d string) time.Time { return clock.MustParseDate(d).Midnight().A
 
 func (e *env) start(t testing.TB, clk clock.Clock) *running {
 	t.Helper()
+	return e.startWith(t, clk, nil)
+}
+
+// startWith starts a metrics service with the harness's configuration as
+// changed by edit (if not nil): another data directory or durable prefix,
+// for a second replica.
+func (e *env) startWith(t testing.TB, clk clock.Clock, edit func(*Config)) *running {
+	t.Helper()
 	cfg := Config{
 		Service: service.Config{
 			Name: Name, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", DataDir: e.dir,
@@ -99,6 +107,9 @@ func (e *env) start(t testing.TB, clk clock.Clock) *running {
 		},
 		DayCheckInterval: 10 * time.Millisecond,
 		ConsumeBatch:     256,
+	}
+	if edit != nil {
+		edit(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(ctx, cfg)

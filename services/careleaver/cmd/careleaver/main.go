@@ -26,6 +26,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/corporate-parenting/suite/pkg/config"
+	"github.com/corporate-parenting/suite/pkg/grpcserver"
 	"github.com/corporate-parenting/suite/pkg/service"
 
 	"github.com/corporate-parenting/suite/services/careleaver/app"
@@ -57,12 +58,15 @@ func exitCode(err error) int {
 // run parses args and runs the service until ctx ends. started, if not nil,
 // is called with the opened App before it serves (tests learn its address).
 func run(ctx context.Context, args []string, stderr io.Writer, started func(*app.App)) error {
-	cfg, err := parse(args, stderr)
+	cfg, healthcheck, err := parse(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if healthcheck {
+		return grpcserver.Healthcheck(ctx, cfg.Service.GRPCAddr)
 	}
 	a, err := app.New(ctx, cfg)
 	if err != nil {
@@ -79,7 +83,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, started func(*app
 }
 
 // parse reads the flags and environment into the service's Config.
-func parse(args []string, stderr io.Writer) (app.Config, error) {
+func parse(args []string, stderr io.Writer) (app.Config, bool, error) {
 	fs := config.NewFlagSet(app.Name)
 	fs.SetOutput(stderr)
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:7103", "gRPC listen address")
@@ -95,9 +99,10 @@ func parse(args []string, stderr io.Writer) (app.Config, error) {
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight calls get to finish on shutdown")
 	batchDelay := fs.Duration("batch-delay", app.DefaultMaxBatchDelay, "bbolt group-commit delay")
 	batchSize := fs.Int("batch-size", app.DefaultMaxBatchSize, "bbolt group-commit size")
+	healthcheck := fs.Bool("healthcheck", false, "probe the gRPC health of the service running at -grpc-addr and exit: 0 if SERVING, 1 if not (container health checks)")
 	level := fs.LogLevel(slog.LevelInfo)
 	if err := fs.Parse(args); err != nil {
-		return app.Config{}, err
+		return app.Config{}, false, err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	for _, name := range []string{"grpc-addr", "http-addr", "data-dir", "nats-url", "caseload-addr", "birthday-window"} {
@@ -120,7 +125,7 @@ func parse(args []string, stderr io.Writer) (app.Config, error) {
 		BirthdayInterval: *birthdays,
 		MaxBatchDelay:    *batchDelay,
 		MaxBatchSize:     *batchSize,
-	}, nil
+	}, *healthcheck, nil
 }
 
 // windowFlag is the -birthday-window flag: "BEFORE,AFTER" in months, e.g.

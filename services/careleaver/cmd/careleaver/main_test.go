@@ -102,9 +102,19 @@ func TestServes(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// -healthcheck: passes while the service serves, fails (exit status 1)
+	// once it has stopped.
+	var probeOut bytes.Buffer
+	if err := run(context.Background(), []string{"-healthcheck", "-grpc-addr", a.GRPCAddr()}, &probeOut, nil); err != nil {
+		t.Fatalf("-healthcheck while serving: %v\n%s", err, probeOut.String())
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
+	}
+	err = run(context.Background(), []string{"-healthcheck", "-grpc-addr", a.GRPCAddr()}, &probeOut, nil)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "healthcheck") {
+		t.Fatalf("-healthcheck after stop: %v (exit %d)", err, exitCode(err))
 	}
 }
 
@@ -113,7 +123,7 @@ func TestParse(t *testing.T) {
 	t.Setenv("CP_NATS_URL", "nats://nats:4222")
 	t.Setenv("CP_CARELEAVER_DATA_DIR", "/data")
 	var out bytes.Buffer
-	cfg, err := parse([]string{"-birthday-window", "2,2", "-grpc-addr", ":9000"}, &out)
+	cfg, _, err := parse([]string{"-birthday-window", "2,2", "-grpc-addr", ":9000"}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,16 +132,16 @@ func TestParse(t *testing.T) {
 		cfg.Service.Name != app.Name {
 		t.Fatalf("config %+v", cfg)
 	}
-	cfg, err = parse(nil, &out)
+	cfg, _, err = parse(nil, &out)
 	if err != nil || cfg.BirthdayWindow != careleaver.DefaultBirthdayWindow {
 		t.Fatalf("default window %+v %v", cfg.BirthdayWindow, err)
 	}
 	for _, bad := range []string{"3", "3,x", "-1,1", "3,12"} {
-		if _, err := parse([]string{"-birthday-window", bad}, &out); err == nil {
+		if _, _, err := parse([]string{"-birthday-window", bad}, &out); err == nil {
 			t.Errorf("-birthday-window %q accepted", bad)
 		}
 	}
-	if _, err := parse([]string{"-log-level", "loud"}, &out); err == nil {
+	if _, _, err := parse([]string{"-log-level", "loud"}, &out); err == nil {
 		t.Error("-log-level loud accepted")
 	}
 	if err := run(context.Background(), []string{"-h"}, &out, nil); !errors.Is(err, flag.ErrHelp) {

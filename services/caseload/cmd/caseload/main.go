@@ -20,6 +20,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/corporate-parenting/suite/pkg/config"
+	"github.com/corporate-parenting/suite/pkg/grpcserver"
 	"github.com/corporate-parenting/suite/pkg/service"
 
 	"github.com/corporate-parenting/suite/services/caseload/app"
@@ -28,13 +29,20 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := parse(os.Args[1:])
+	cfg, healthcheck, err := parse(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	if healthcheck {
+		if err := grpcserver.Healthcheck(ctx, cfg.Service.GRPCAddr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := app.Run(ctx, cfg); err != nil {
 		cfg.Service.Logger.Error("caseload stopped", "err", err)
@@ -43,7 +51,7 @@ func main() {
 }
 
 // parse reads the flags and environment into the service's Config.
-func parse(args []string) (app.Config, error) {
+func parse(args []string) (app.Config, bool, error) {
 	fs := config.NewFlagSet(app.Name)
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:7101", "gRPC listen address")
 	httpAddr := fs.String("http-addr", "127.0.0.1:7191", "Prometheus /metrics and /healthz listen address (empty: off)")
@@ -53,9 +61,10 @@ func parse(args []string) (app.Config, error) {
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight calls get to finish on shutdown")
 	batch := fs.Int("max-batch", app.DefaultMaxBatch, "most writes sharing one bbolt commit (group commit)")
 	milestones := fs.Duration("milestone-interval", app.DefaultMilestoneInterval, "how often the age-milestone task runs")
+	healthcheck := fs.Bool("healthcheck", false, "probe the gRPC health of the service running at -grpc-addr and exit: 0 if SERVING, 1 if not (container health checks)")
 	level := fs.LogLevel(slog.LevelInfo)
 	if err := fs.Parse(args); err != nil {
-		return app.Config{}, err
+		return app.Config{}, false, err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	for _, name := range []string{"grpc-addr", "http-addr", "data-dir", "nats-url"} {
@@ -74,5 +83,5 @@ func parse(args []string) (app.Config, error) {
 		},
 		MaxBatch:          *batch,
 		MilestoneInterval: *milestones,
-	}, nil
+	}, *healthcheck, nil
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,6 +106,21 @@ func TestBinaryServesHealthAndReflection(t *testing.T) {
 	}
 	_ = stream.CloseSend()
 
+	// -healthcheck, configured as in a container (the address from the
+	// environment, the unspecified host probed on loopback): exit 0 while
+	// the service serves, 1 once it has stopped.
+	_, port, _ := net.SplitHostPort(addr)
+	healthcheck := func() error {
+		probe := exec.Command(bin, "-healthcheck")
+		probe.Env = append(os.Environ(), "CP_CASELOAD_GRPC_ADDR=0.0.0.0:"+port)
+		out, err := probe.CombinedOutput()
+		t.Logf("caseload -healthcheck: %v %s", err, out)
+		return err
+	}
+	if err := healthcheck(); err != nil {
+		t.Fatalf("-healthcheck while serving: %v", err)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +135,17 @@ func TestBinaryServesHealthAndReflection(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "caseload.db")); err != nil {
 		t.Fatalf("no bbolt file: %v", err)
 	}
+	var exit *exec.ExitError
+	if err := healthcheck(); !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("-healthcheck after stop: %v, want exit status 1", err)
+	}
 }
 
 func TestParseFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("CP_NATS_URL", "nats://shared:4222")
 	t.Setenv("CP_CASELOAD_DATA_DIR", "/var/lib/caseload")
 	t.Setenv("CP_CASELOAD_MAX_BATCH", "64")
-	cfg, err := parse([]string{"-grpc-addr", "127.0.0.1:9999", "-stream-replicas", "3"})
+	cfg, _, err := parse([]string{"-grpc-addr", "127.0.0.1:9999", "-stream-replicas", "3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,13 +155,13 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 		t.Fatalf("config = %+v", cfg)
 	}
 	t.Setenv("CP_CASELOAD_NATS_URL", "nats://own:4222")
-	if cfg, _ := parse(nil); cfg.Service.NATSURL != "nats://own:4222" {
+	if cfg, _, _ := parse(nil); cfg.Service.NATSURL != "nats://own:4222" {
 		t.Fatalf("the service's own variable should win over the shared one: %s", cfg.Service.NATSURL)
 	}
-	if _, err := parse([]string{"-log-level", "loud"}); err == nil || !strings.Contains(err.Error(), "log-level") {
+	if _, _, err := parse([]string{"-log-level", "loud"}); err == nil || !strings.Contains(err.Error(), "log-level") {
 		t.Fatalf("bad log level: %v", err)
 	}
-	if _, err := parse([]string{"-no-such-flag"}); err == nil {
+	if _, _, err := parse([]string{"-no-such-flag"}); err == nil {
 		t.Fatal("unknown flag accepted")
 	}
 }

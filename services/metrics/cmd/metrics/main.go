@@ -24,6 +24,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/corporate-parenting/suite/pkg/config"
+	"github.com/corporate-parenting/suite/pkg/grpcserver"
 	"github.com/corporate-parenting/suite/pkg/service"
 
 	"github.com/corporate-parenting/suite/services/metrics/app"
@@ -50,13 +51,16 @@ var errUsage = errors.New("usage")
 // run parses args, then serves until ctx ends; started, if set, is told
 // the bound gRPC and HTTP addresses.
 func run(ctx context.Context, args []string, stderr io.Writer, started func(grpcAddr, httpAddr string)) error {
-	cfg, err := parse(args, stderr)
+	cfg, healthcheck, err := parse(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return err
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return errUsage
+	}
+	if healthcheck {
+		return grpcserver.Healthcheck(ctx, cfg.Service.GRPCAddr)
 	}
 	a, err := app.New(ctx, cfg)
 	if err != nil {
@@ -69,7 +73,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, started func(grpc
 }
 
 // parse reads the flags and environment into the service's Config.
-func parse(args []string, stderr io.Writer) (app.Config, error) {
+func parse(args []string, stderr io.Writer) (app.Config, bool, error) {
 	fs := config.NewFlagSet(app.Name)
 	fs.SetOutput(stderr)
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:7104", "gRPC listen address")
@@ -86,15 +90,20 @@ func parse(args []string, stderr io.Writer) (app.Config, error) {
 	ring := fs.Int("watch-ring", feed.DefaultCapacity, "recent changes kept for WatchIndicators clients that resume")
 	dayCheck := fs.Duration("day-check-interval", app.DefaultDayCheckInterval, "how often the London date is checked to move the live totals to a new day")
 	reconcileTimeout := fs.Duration("reconcile-timeout", app.DefaultReconcileTimeout, "deadline of each call to a source service during Reconcile")
+	durablePrefix := fs.String("durable-prefix", ingest.DefaultDurablePrefix, "this replica's JetStream durable consumers are <prefix>-caseload, -placement, -careleaver: give each metrics replica its own, and keep it for the replica's data directory")
+	healthcheck := fs.Bool("healthcheck", false, "probe the gRPC health of the service running at -grpc-addr and exit: 0 if SERVING, 1 if not (container health checks)")
 	level := fs.LogLevel(slog.LevelInfo)
 	if err := fs.Parse(args); err != nil {
-		return app.Config{}, err
+		return app.Config{}, false, err
 	}
 	if len(fs.Args()) > 0 {
-		return app.Config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+		return app.Config{}, false, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := ingest.ValidDurablePrefix(*durablePrefix); err != nil {
+		return app.Config{}, false, err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	for _, name := range []string{"grpc-addr", "http-addr", "data-dir", "nats-url", "caseload-addr", "placement-addr", "careleaver-addr"} {
+	for _, name := range []string{"grpc-addr", "http-addr", "data-dir", "nats-url", "caseload-addr", "placement-addr", "careleaver-addr", "durable-prefix"} {
 		log.Debug("setting", "flag", name, "from", fs.Source(name))
 	}
 	return app.Config{
@@ -116,5 +125,6 @@ func parse(args []string, stderr io.Writer) (app.Config, error) {
 		DayCheckInterval: *dayCheck,
 		ReconcileTimeout: *reconcileTimeout,
 		Council:          *council,
-	}, nil
+		DurablePrefix:    *durablePrefix,
+	}, *healthcheck, nil
 }

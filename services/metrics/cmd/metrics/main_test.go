@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -113,25 +114,43 @@ func TestServesHealthAndReflection(t *testing.T) {
 		t.Fatalf("/metrics:\n%s", body)
 	}
 
+	// -healthcheck: passes while the service serves, fails once it has
+	// stopped (main exits 1 on any error but usage).
+	_, port, _ := net.SplitHostPort(grpcAddr)
+	if err := run(context.Background(), []string{"-healthcheck", "-grpc-addr", "0.0.0.0:" + port}, io.Discard, nil); err != nil {
+		t.Fatalf("-healthcheck while serving: %v", err)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v\n%s", err, logs.String())
+	}
+	err = run(context.Background(), []string{"-healthcheck", "-grpc-addr", grpcAddr}, io.Discard, nil)
+	if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), "healthcheck") {
+		t.Fatalf("-healthcheck after stop: %v", err)
 	}
 }
 
 func TestFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("CP_METRICS_CONSUME_BATCH", "512")
 	t.Setenv("CP_CASELOAD_ADDR", "caseload:7101")
-	cfg, err := parse([]string{"-placement-addr", "placement:7102", "-careleaver-addr", "careleaver:7103", "-watch-ring", "99"}, io.Discard)
+	cfg, _, err := parse([]string{"-placement-addr", "placement:7102", "-careleaver-addr", "careleaver:7103", "-watch-ring", "99"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.ConsumeBatch != 512 || cfg.CaseloadAddr != "caseload:7101" || cfg.PlacementAddr != "placement:7102" || cfg.WatchRing != 99 ||
-		cfg.Service.GRPCAddr != "127.0.0.1:7104" || cfg.Service.Name != "metrics" {
+		cfg.Service.GRPCAddr != "127.0.0.1:7104" || cfg.Service.Name != "metrics" || cfg.DurablePrefix != "metrics" {
 		t.Fatalf("config %+v", cfg)
 	}
+	// A replica's durable prefix, as a StatefulSet gives it its pod name.
+	t.Setenv("CP_METRICS_DURABLE_PREFIX", "metrics-1")
+	if cfg, _, err := parse(nil, io.Discard); err != nil || cfg.DurablePrefix != "metrics-1" {
+		t.Fatalf("durable prefix from the environment: %q %v", cfg.DurablePrefix, err)
+	}
+	if err := run(context.Background(), []string{"-durable-prefix", "metrics.1"}, io.Discard, nil); !errors.Is(err, errUsage) {
+		t.Fatalf("bad durable prefix: %v", err)
+	}
 	var out bytes.Buffer
-	if _, err := parse([]string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "CP_METRICS_GRPC_ADDR") {
+	if _, _, err := parse([]string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "CP_METRICS_GRPC_ADDR") {
 		t.Fatalf("help: %v\n%s", err, out.String())
 	}
 	if err := run(context.Background(), []string{"-log-level", "loud"}, io.Discard, nil); !errors.Is(err, errUsage) {

@@ -3,6 +3,10 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,12 +19,19 @@ import (
 	"github.com/corporate-parenting/suite/services/metrics/internal/store"
 )
 
-// Durable consumer names (architecture: "Streams and subjects").
+// Durable consumer names (architecture: "Streams and subjects"): those of
+// a metrics service run with the default durable prefix.
 const (
-	DurableCaseload   = "metrics-caseload"
-	DurablePlacement  = "metrics-placement"
-	DurableCareleaver = "metrics-careleaver"
+	DefaultDurablePrefix = "metrics"
+
+	DurableCaseload   = DefaultDurablePrefix + "-caseload"
+	DurablePlacement  = DefaultDurablePrefix + "-placement"
+	DurableCareleaver = DefaultDurablePrefix + "-careleaver"
 )
+
+// maxDurablePrefix bounds a durable prefix; NATS stores a consumer under
+// its name, and a pod name ("metrics-2") is far shorter.
+const maxDurablePrefix = 64
 
 // DefaultBatch is the most events applied per bbolt transaction. Large
 // batches make a replay from the start of the streams fast (one fsync per
@@ -45,9 +56,30 @@ const (
 // 10 ms. A replay does not depend on it: its events are already waiting.
 const DefaultLinger = 5 * time.Millisecond
 
-// Specs are the three durable consumers, with batch (DefaultBatch if 0)
-// and linger (DefaultLinger if 0).
+// Specs are the three durable consumers, with the default durable names,
+// batch (DefaultBatch if 0) and linger (DefaultLinger if 0).
 func Specs(batch int, linger time.Duration) []events.ConsumerSpec {
+	specs, err := SpecsFor(DefaultDurablePrefix, batch, linger)
+	if err != nil {
+		panic(err) // the default prefix is valid
+	}
+	return specs
+}
+
+// SpecsFor are the three durable consumers of a metrics replica whose
+// durable names are <prefix>-caseload, <prefix>-placement and
+// <prefix>-careleaver. Each replica of the metrics service projects every
+// event into its own bbolt file, so each needs durables of its own: two
+// replicas sharing a durable would each see only part of the events. An
+// empty prefix is DefaultDurablePrefix; a prefix is letters, digits, '-'
+// and '_' (NATS consumer names allow no '.', '*', '>' or spaces).
+func SpecsFor(prefix string, batch int, linger time.Duration) ([]events.ConsumerSpec, error) {
+	if prefix == "" {
+		prefix = DefaultDurablePrefix
+	}
+	if err := ValidDurablePrefix(prefix); err != nil {
+		return nil, err
+	}
 	if batch <= 0 {
 		batch = DefaultBatch
 	}
@@ -55,10 +87,57 @@ func Specs(batch int, linger time.Duration) []events.ConsumerSpec {
 		linger = DefaultLinger
 	}
 	return []events.ConsumerSpec{
-		{Stream: events.StreamCaseload, Durable: DurableCaseload, Batch: batch, Linger: linger},
-		{Stream: events.StreamPlacement, Durable: DurablePlacement, Batch: batch, Linger: linger},
-		{Stream: events.StreamCareleaver, Durable: DurableCareleaver, Batch: batch, Linger: linger},
+		{Stream: events.StreamCaseload, Durable: prefix + "-caseload", Batch: batch, Linger: linger},
+		{Stream: events.StreamPlacement, Durable: prefix + "-placement", Batch: batch, Linger: linger},
+		{Stream: events.StreamCareleaver, Durable: prefix + "-careleaver", Batch: batch, Linger: linger},
+	}, nil
+}
+
+// ValidDurablePrefix reports whether prefix can start a durable name.
+func ValidDurablePrefix(prefix string) error {
+	if prefix == "" || len(prefix) > maxDurablePrefix {
+		return fmt.Errorf("ingest: durable prefix must be 1 to %d characters", maxDurablePrefix)
 	}
+	for _, r := range prefix {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return fmt.Errorf("ingest: durable prefix %q: only letters, digits, '-' and '_'", prefix)
+		}
+	}
+	return nil
+}
+
+// CheckDurables refuses a bbolt file that was projected by durables other
+// than specs'. A file keeps each durable's applied events; started under a
+// new prefix, its consumers would replay every stream from the start into
+// totals that already hold those events, counting each twice. The prefix
+// belongs to the data directory: keep it, or start the replica on an empty
+// directory.
+func CheckDurables(db *bolt.DB, specs []events.ConsumerSpec) error {
+	want := map[string]bool{}
+	for _, s := range specs {
+		want[s.Durable] = true
+	}
+	var other []string
+	err := db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(events.ConsumersBucket)
+		if c == nil {
+			return nil
+		}
+		return c.ForEach(func(k, v []byte) error {
+			if v == nil && !want[string(k)] {
+				other = append(other, string(k))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if len(other) > 0 {
+		return fmt.Errorf("ingest: this data directory was projected by durable consumers %s, not %s: its durable prefix cannot change (start with an empty data directory to use another)",
+			strings.Join(other, ", "), strings.Join(slices.Sorted(maps.Keys(want)), ", "))
+	}
+	return nil
 }
 
 // Ingest applies events to the store and the projection.

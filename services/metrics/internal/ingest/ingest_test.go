@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -292,5 +293,59 @@ func TestReservationIsRenewedInsideTheConsumersTransaction(t *testing.T) {
 	n, _ := store.Load(db, 100, func([]projection.Point) {})
 	if n != 3 { // month of birth, care, uasc of c1
 		t.Fatalf("%d points stored", n)
+	}
+}
+
+// A replica's durables take its prefix; the default prefix keeps the
+// architecture's names; a prefix NATS would refuse is an error.
+func TestSpecsFor(t *testing.T) {
+	specs, err := SpecsFor("", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range specs {
+		names = append(names, s.Stream+"/"+s.Durable)
+	}
+	want := "CASELOAD/metrics-caseload PLACEMENT/metrics-placement CARELEAVER/metrics-careleaver"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("default durables %s, want %s", got, want)
+	}
+	if got := Specs(0, 0); got[0].Durable != DurableCaseload || got[1].Durable != DurablePlacement || got[2].Durable != DurableCareleaver || got[0].Batch != DefaultBatch {
+		t.Errorf("Specs: %+v", got)
+	}
+	specs, err = SpecsFor("metrics-1", 7, time.Second)
+	if err != nil || specs[2].Durable != "metrics-1-careleaver" || specs[2].Batch != 7 || specs[2].Linger != time.Second {
+		t.Errorf("metrics-1: %+v %v", specs, err)
+	}
+	for _, bad := range []string{"a.b", "a b", "x*", "x>", "a/b", strings.Repeat("m", 65), "métrics"} {
+		if _, err := SpecsFor(bad, 0, 0); err == nil {
+			t.Errorf("prefix %q accepted", bad)
+		}
+	}
+}
+
+// A file projected by one set of durables is refused under another.
+func TestCheckDurables(t *testing.T) {
+	db := openDB(t)
+	one, _ := SpecsFor("metrics-1", 0, 0)
+	if err := CheckDurables(db, one); err != nil {
+		t.Fatalf("fresh file: %v", err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		c, err := tx.CreateBucketIfNotExists(events.ConsumersBucket)
+		if err != nil {
+			return err
+		}
+		_, err = c.CreateBucket([]byte("metrics-1-caseload"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckDurables(db, one); err != nil {
+		t.Fatalf("same prefix: %v", err)
+	}
+	if err := CheckDurables(db, Specs(0, 0)); err == nil || !strings.Contains(err.Error(), "metrics-1-caseload") {
+		t.Fatalf("other prefix: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,7 +32,7 @@ const runMainEnv = "CP_PLACEMENT_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
-		os.Args = []string{"placement"}
+		os.Args = append([]string{"placement"}, os.Args[1:]...)
 		main()
 		os.Exit(0)
 	}
@@ -120,6 +121,20 @@ func TestCommandServes(t *testing.T) {
 		t.Errorf("/healthz: %s", hr.Status)
 	}
 
+	// -healthcheck, configured as in a container: exit 0 while the
+	// service serves, 1 once it has stopped.
+	_, port, _ := net.SplitHostPort(grpcAddr)
+	healthcheck := func() error {
+		probe := exec.Command(os.Args[0], "-healthcheck")
+		probe.Env = append(os.Environ(), runMainEnv+"=1", "CP_PLACEMENT_GRPC_ADDR=0.0.0.0:"+port)
+		out, err := probe.CombinedOutput()
+		t.Logf("placement -healthcheck: %v %s", err, out)
+		return err
+	}
+	if err := healthcheck(); err != nil {
+		t.Fatalf("-healthcheck while serving: %v", err)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -131,13 +146,17 @@ func TestCommandServes(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no exit after SIGTERM")
 	}
+	var exit *exec.ExitError
+	if err := healthcheck(); !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("-healthcheck after stop: %v, want exit status 1", err)
+	}
 }
 
 func TestParse(t *testing.T) {
 	t.Setenv("CP_NATS_URL", "nats://shared:4222")
 	t.Setenv("CP_CASELOAD_ADDR", "caseload:7101")
 	t.Setenv("CP_PLACEMENT_DATA_DIR", "/var/lib/placement")
-	cfg, err := parse([]string{"-grpc-addr", "127.0.0.1:9999", "-caseload-attempts", "2"})
+	cfg, _, err := parse([]string{"-grpc-addr", "127.0.0.1:9999", "-caseload-attempts", "2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,17 +168,17 @@ func TestParse(t *testing.T) {
 	}
 	t.Setenv("CP_PLACEMENT_NATS_URL", "nats://own:4222")
 	t.Setenv("CP_PLACEMENT_COUNCIL_LA", "E09000001")
-	cfg, err = parse([]string{"-caseload-addr", "flag:1"})
+	cfg, _, err = parse([]string{"-caseload-addr", "flag:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Service.NATSURL != "nats://own:4222" || cfg.CouncilLA != "E09000001" || cfg.CaseloadAddr != "flag:1" {
 		t.Errorf("precedence: %+v", cfg)
 	}
-	if _, err := parse([]string{"-log-level", "loud"}); err == nil {
+	if _, _, err := parse([]string{"-log-level", "loud"}); err == nil {
 		t.Error("bad log level accepted")
 	}
-	if _, err := parse([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+	if _, _, err := parse([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v", err)
 	}
 }

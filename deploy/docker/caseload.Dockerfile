@@ -1,0 +1,20 @@
+# The caseload service: children's care records, periods of care and legal statuses (903 HEADER/EPISODES).
+# Built by scripts/images.sh from a static binary (CGO_ENABLED=0) in the
+# build context; FROM scratch, so the image holds the binary, the data
+# directory and nothing else (Europe/London comes from the binary's
+# embedded time/tzdata).
+FROM scratch
+COPY caseload /caseload
+# The data directory, owned by the non-root user, so a new named volume
+# mounted here starts writable (Docker copies the ownership into it).
+COPY --chown=65532:65532 data /data
+ENV CP_CASELOAD_GRPC_ADDR=0.0.0.0:7101 \
+    CP_CASELOAD_HTTP_ADDR=0.0.0.0:7191 \
+    CP_CASELOAD_DATA_DIR=/data
+USER 65532:65532
+EXPOSE 7101 7191
+# The binary probes its own gRPC health (grpc.health.v1, SERVING): there is
+# no shell or curl in the image.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["/caseload", "-healthcheck"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/caseload"]
