@@ -90,6 +90,14 @@ func (f *FlagSet) Bool(name string, value bool, usage string, shared ...string) 
 	return f.fs.Bool(name, value, f.withEnv(name, usage, shared))
 }
 
+// Mode defines a bool flag read from the command line only, for a mode of
+// the command (-healthcheck) rather than a setting: a container's
+// environment, which every process in it inherits, must never switch the
+// service itself into that mode.
+func (f *FlagSet) Mode(name, usage string) *bool {
+	return f.fs.Bool(name, false, usage+" (command line only)")
+}
+
 // Parse reads args (without the program name), then fills every flag not
 // given on the command line from its environment variables. An empty
 // variable counts as unset, as compose files often pass "FOO=" for an unset

@@ -245,3 +245,25 @@ func TestLogLevel(t *testing.T) {
 		})
 	}
 }
+
+// A mode flag is never switched on by the environment: a container's
+// health-check variable must not turn the service itself into a probe.
+func TestModeIgnoresEnvironment(t *testing.T) {
+	t.Setenv("CP_CASELOAD_HEALTHCHECK", "true")
+	fs := config.NewFlagSet("caseload")
+	hc := fs.Mode("healthcheck", "probe and exit")
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if *hc {
+		t.Fatal("CP_CASELOAD_HEALTHCHECK switched the mode on")
+	}
+	fs = config.NewFlagSet("caseload")
+	hc = fs.Mode("healthcheck", "probe and exit")
+	if err := fs.Parse([]string{"-healthcheck"}); err != nil {
+		t.Fatal(err)
+	}
+	if !*hc {
+		t.Fatal("-healthcheck on the command line did not switch the mode on")
+	}
+}

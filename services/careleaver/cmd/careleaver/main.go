@@ -99,7 +99,7 @@ func parse(args []string, stderr io.Writer) (app.Config, bool, error) {
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight calls get to finish on shutdown")
 	batchDelay := fs.Duration("batch-delay", app.DefaultMaxBatchDelay, "bbolt group-commit delay")
 	batchSize := fs.Int("batch-size", app.DefaultMaxBatchSize, "bbolt group-commit size")
-	healthcheck := fs.Bool("healthcheck", false, "probe the gRPC health of the service running at -grpc-addr and exit: 0 if SERVING, 1 if not (container health checks)")
+	healthcheck := fs.Mode("healthcheck", "probe the gRPC health of the service running at -grpc-addr and exit: 0 if SERVING, 1 if not (container health checks)")
 	level := fs.LogLevel(slog.LevelInfo)
 	if err := fs.Parse(args); err != nil {
 		return app.Config{}, false, err

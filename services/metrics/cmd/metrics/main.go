@@ -91,7 +91,7 @@ func parse(args []string, stderr io.Writer) (app.Config, bool, error) {
 	dayCheck := fs.Duration("day-check-interval", app.DefaultDayCheckInterval, "how often the London date is checked to move the live totals to a new day")
 	reconcileTimeout := fs.Duration("reconcile-timeout", app.DefaultReconcileTimeout, "deadline of each call to a source service during Reconcile")
 	durablePrefix := fs.String("durable-prefix", ingest.DefaultDurablePrefix, "this replica's JetStream durable consumers are <prefix>-caseload, -placement, -careleaver: give each metrics replica its own, and keep it for the replica's data directory")
-	healthcheck := fs.Bool("healthcheck", false, "probe the gRPC health of the service running at -grpc-addr and exit: 0 if SERVING, 1 if not (container health checks)")
+	healthcheck := fs.Mode("healthcheck", "probe the gRPC health of the service running at -grpc-addr and exit: 0 if SERVING, 1 if not (container health checks)")
 	level := fs.LogLevel(slog.LevelInfo)
 	if err := fs.Parse(args); err != nil {
 		return app.Config{}, false, err
