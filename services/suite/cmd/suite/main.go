@@ -10,6 +10,15 @@
 // and records it in <data-dir>/seed.json; a start interrupted mid-load
 // finishes the load on the next start with -seed.
 //
+// With -processes, the suite runs as separate processes instead: a
+// standalone nats-server (JetStream, sync_interval always) and the four
+// services' own binaries, each a child process on the same ports, with the
+// same data directory layout, and each writing its log to
+// <data-dir>/logs/<name>.log. The binaries are taken from -bin-dir, else
+// from the directory this command is in, else built from the repository
+// (go build, into the user's cache directory). Ctrl-C stops the services,
+// then nats-server.
+//
 // Every flag falls back to an environment variable CP_SUITE_<FLAG>; run with
 // -h for the list.
 package main
@@ -26,6 +35,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -64,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	loadSeed := fs.Bool("seed", false, "on first start (a new data directory) load the seed scenario: a council whose figures, as at -seed-as-at, are those of its note to the scrutiny board")
 	seedAsAt := fs.String("seed-as-at", "", "the seed scenario's as-at date, YYYY-MM-DD (default today, Europe/London)")
 	seedNumber := fs.Int("seed-number", 1, "the seed scenario's random seed")
+	processes := fs.Bool("processes", false, "run nats-server and the four services as separate processes (their own binaries), each logging to <data-dir>/logs/<name>.log")
+	binDir := fs.String("bin-dir", "", "with -processes: directory holding the caseload, placement, careleaver, metrics and nats-server binaries (default: next to this command if they are there, else built from the repository)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,6 +83,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fresh, err := newDataDir(*dataDir)
 	if err != nil {
 		return err
+	}
+	sr := seedRequest{dataDir: *dataDir, fresh: fresh, asAt: *seedAsAt, number: int64(*seedNumber)}
+	if *processes {
+		childLevel := ""
+		if fs.Source("log-level") != "default" {
+			childLevel = strings.ToLower(level.Level().String())
+		}
+		return runProcesses(ctx, procsRequest{
+			binDir: *binDir, dataDir: *dataDir, host: *host, natsPort: *natsPort, basePort: *basePort,
+			councilLA: *councilLA, councilName: *councilName, logLevel: childLevel, seed: *loadSeed, seedRequest: sr,
+		}, stdout, stderr)
+	}
+	if *binDir != "" {
+		return errors.New("-bin-dir is for -processes")
 	}
 
 	s, err := launcher.Start(ctx, launcher.Config{
@@ -95,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel(nil)
 	ran := make(chan error, 1)
 	go func() { ran <- s.Run(ctx) }()
-	if err := seedOnFirstStart(ctx, s, seedRequest{dataDir: *dataDir, fresh: fresh, asAt: *seedAsAt, number: int64(*seedNumber)}, stdout, stderr); err != nil {
+	if err := seedOnFirstStart(ctx, s, sr, stdout, stderr); err != nil {
 		cancel(err)
 		<-ran
 		fmt.Fprintln(stdout, "suite stopped")
@@ -134,6 +160,12 @@ type seedMarker struct {
 
 const seedMarkerFile = "seed.json"
 
+// addresses gives a service's gRPC address: the all-in-one suite
+// (launcher.Suite) and the separate processes (procs.Suite) both do.
+type addresses interface {
+	Addr(service string) string
+}
+
 type seedRequest struct {
 	dataDir string
 	fresh   bool
@@ -144,7 +176,7 @@ type seedRequest struct {
 // seedOnFirstStart loads the seed scenario when the data directory was new
 // at this start, or finishes a load an earlier start began; otherwise it
 // says why it does nothing.
-func seedOnFirstStart(ctx context.Context, s *launcher.Suite, r seedRequest, stdout, stderr io.Writer) error {
+func seedOnFirstStart(ctx context.Context, s addresses, r seedRequest, stdout, stderr io.Writer) error {
 	path := filepath.Join(r.dataDir, seedMarkerFile)
 	var m seedMarker
 	switch b, err := os.ReadFile(path); {
