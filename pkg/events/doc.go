@@ -33,6 +33,10 @@
 //     The JetStream server must run with sync_interval always (natsembed's
 //     SyncAlways; clustered servers likewise), otherwise an acknowledged
 //     message can be lost on an OS crash after its outbox row was deleted.
+//     The one exception: a server embedded in the producer's own process
+//     may fsync on a short interval if the relay retains acknowledged rows
+//     for longer (RelayOptions.Retain) and so republishes, at its next
+//     start, whatever tail a machine crash took (natsembed's package doc).
 //
 //  4. A consumer (Consume) pulls batches from a durable consumer and applies
 //     each batch in ONE bbolt write transaction which also records, per

@@ -1076,3 +1076,122 @@ func seqTo(n int) []int64 {
 	}
 	return out
 }
+
+// With Retain, acknowledged rows leave the outbox at once (depth 0) but are
+// kept, stamped, until the retention has passed; a later round drops them.
+func TestRelayRetainsPublishedRowsForTheRetention(t *testing.T) {
+	srv := natsembed.StartForTestWith(t, natsembed.Options{SyncInterval: time.Second})
+	_, js := connect(t, srv)
+	st := ensureStream(t, js, CaseloadStream())
+	db, _ := tempDB(t, "producer.db")
+	const retain = 300 * time.Millisecond
+	appendN(t, db, []string{"caseload.a"}, 0, 10, 10)
+	r := NewRelay(db, js, RelayOptions{Retain: retain, PollInterval: 10 * time.Millisecond})
+	runRelay(t, r)
+	waitDepth(t, r, 0)
+	waitStreamMsgs(t, st, 10)
+	if n := retained(t, db); n != 10 {
+		t.Fatalf("%d rows retained, want 10", n)
+	}
+	time.Sleep(retain + 50*time.Millisecond)
+	appendN(t, db, []string{"caseload.a"}, 10, 1, 1)
+	r.Notify()
+	checkFor(t, waitLong, 20*time.Millisecond, func() error {
+		if n := retained(t, db); n != 1 {
+			return fmt.Errorf("%d rows retained, want 1 (the ten older ones expired)", n)
+		}
+		return nil
+	})
+}
+
+// A machine crash with a JetStream server that fsyncs on an interval can
+// take the stream's unsynced tail. The restarted relay publishes its
+// retained rows again: what the stream lost is put back in the original
+// order, at the original sequences, and what it kept is dropped as a
+// duplicate, so a consumer counts each event once.
+func TestRelayRepublishesRetainedRowsAfterTheStreamLostItsTail(t *testing.T) {
+	srv := natsembed.StartForTestWith(t, natsembed.Options{SyncInterval: time.Second})
+	_, js := connect(t, srv)
+	st := ensureStream(t, js, CaseloadStream())
+	path := filepath.Join(t.TempDir(), "producer.db")
+	db := openDB(t, path)
+	cdb, _ := tempDB(t, "consumer.db")
+
+	// 30 events published and retained; a consumer applies them all.
+	evs := appendN(t, db, []string{"caseload.a", "caseload.b"}, 0, 30, 5)
+	r := NewRelay(db, js, RelayOptions{Retain: time.Hour})
+	stop := runRelay(t, r)
+	waitDepth(t, r, 0)
+	stopConsume := consume(t, js, cdb, ConsumerSpec{Stream: StreamCaseload, Durable: "metrics-caseload"}, counterApply)
+	waitExactlyOnce(t, cdb, 30)
+	stopConsume()
+	stop()
+	want := make([]string, len(evs))
+	for i, ev := range evs {
+		want[i] = ev.ID
+	}
+
+	// The crash: the stream keeps only its first 20 messages. Rebuilt here
+	// by copying them into a new stream of the same name on a new server,
+	// since a real stream denies deletes.
+	ids := storedIDs(t, st)
+	srv2 := natsembed.StartForTestWith(t, natsembed.Options{SyncInterval: time.Second})
+	_, js2 := connect(t, srv2)
+	st2 := ensureStream(t, js2, CaseloadStream())
+	for _, ev := range evs[:20] {
+		if _, err := js2.PublishMsg(context.Background(), eventMsg(ev)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(ids, want) {
+		t.Fatalf("before the crash the stream held %v", ids)
+	}
+
+	// A restart of the producer publishes the retained rows again.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db2 := openDB(t, path)
+	r2 := NewRelay(db2, js2, RelayOptions{Retain: time.Hour})
+	stop2 := runRelay(t, r2)
+	waitDepth(t, r2, 0)
+	waitStreamMsgs(t, st2, 30)
+	if got := storedIDs(t, st2); !slices.Equal(got, want) {
+		t.Fatalf("after the republish the stream holds\n %v\nwant\n %v", got, want)
+	}
+	if n := retained(t, db2); n != 30 {
+		t.Fatalf("%d rows retained after the republish, want 30", n)
+	}
+	stop2()
+	// Another restart, nothing lost: every republish is a duplicate.
+	r3 := NewRelay(db2, js2, RelayOptions{Retain: time.Hour, PollInterval: 10 * time.Millisecond})
+	runRelay(t, r3)
+	waitDepth(t, r3, 0)
+	if got := streamMsgs(t, st2); got != 30 {
+		t.Fatalf("stream holds %d after a second restart, want 30", got)
+	}
+	// The consumer, whose applied floor is 30, resumes above it on the
+	// rebuilt stream: the lost events were put back at their sequences, so
+	// nothing is applied twice and the next event is applied once.
+	appendN(t, db2, []string{"caseload.a"}, 30, 1, 1)
+	r3.Notify()
+	consume(t, js2, cdb, ConsumerSpec{Stream: StreamCaseload, Durable: "metrics-caseload"}, counterApply)
+	waitExactlyOnce(t, cdb, 31)
+	if seq, _ := AppliedSeq(cdb, "metrics-caseload"); seq != 31 {
+		t.Fatalf("applied seq %d, want 31", seq)
+	}
+}
+
+func retained(t testing.TB, db *bolt.DB) int {
+	t.Helper()
+	n := 0
+	if err := db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(PublishedBucket); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -18,6 +18,11 @@ var (
 	// ConsumersBucket holds one nested bucket per durable consumer name,
 	// with its applied ids, dead letters and sequences.
 	ConsumersBucket = []byte("consumers")
+	// PublishedBucket holds, when the relay retains published rows
+	// (RelayOptions.Retain), the rows whose publish was acknowledged, for
+	// the retention, keyed like OutboxBucket; each value is the 8-byte
+	// acknowledgement time (Unix ns, big-endian) followed by the row.
+	PublishedBucket = []byte("outbox.published")
 )
 
 // Header names set on every published event besides Nats-Msg-Id.
@@ -40,7 +45,7 @@ type Event struct {
 
 // EnsureBuckets creates the outbox and consumers buckets if they are missing.
 func EnsureBuckets(tx *bolt.Tx) error {
-	for _, name := range [][]byte{OutboxBucket, ConsumersBucket} {
+	for _, name := range [][]byte{OutboxBucket, PublishedBucket, ConsumersBucket} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("events: create bucket %q: %w", name, err)
 		}

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,9 +37,20 @@ type RelayOptions struct {
 	AckTimeout time.Duration
 	// Logger receives failures and recoveries (slog.Default() if nil).
 	Logger *slog.Logger
-	// OnPublished, if set, is called after each pass that removed rows, with
-	// the number of rows published and removed.
+	// OnPublished, if set, is called each time acknowledged rows have left
+	// the outbox, with their number.
 	OnPublished func(n int)
+	// Retain, when positive, keeps each acknowledged row (in
+	// PublishedBucket) for this long instead of deleting it, and Run
+	// publishes the retained rows again when it starts. It is for a
+	// JetStream server that fsyncs on an interval rather than per message
+	// (sync_interval other than always): a crash of the machine can take the
+	// stream's unsynced tail, and the restarted relay puts it back, in the
+	// same order and so at the same stream sequences, while the rows still
+	// in the stream are dropped as duplicates. Set it well above the
+	// server's sync interval (natsembed.Options.SyncInterval). Zero deletes
+	// rows on acknowledgement, for a server with sync_interval always.
+	Retain time.Duration
 }
 
 // Relay publishes outbox rows of one bbolt file to JetStream. Make one per
@@ -131,6 +143,15 @@ func (r *Relay) Run(ctx context.Context) error {
 		return errors.New("events: relay already running")
 	}
 	defer r.running.Store(false)
+
+	// Rows retained from before (a restart, perhaps after the machine
+	// crashed and the stream lost its unsynced tail) are published again
+	// first: the stream drops those it holds and stores those it lost.
+	if n, err := r.restoreRetained(); err != nil {
+		return fmt.Errorf("events: restore retained rows: %w", err)
+	} else if n > 0 {
+		r.log.Info("publishing retained rows again", "rows", n)
+	}
 
 	del := newDeleter(r)
 	defer del.close()
@@ -336,6 +357,84 @@ func (d *deleter) add(keys [][]byte) {
 	}
 }
 
+// removePublished takes acknowledged rows out of the outbox: deleted, or
+// with Retain moved to PublishedBucket stamped with now, where the rows
+// older than the retention are deleted.
+func (r *Relay) removePublished(tx *bolt.Tx, keys [][]byte, now time.Time) error {
+	b := tx.Bucket(OutboxBucket)
+	if b == nil {
+		return errors.New("events: outbox bucket vanished")
+	}
+	if r.opts.Retain <= 0 {
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	pb, err := tx.CreateBucketIfNotExists(PublishedBucket)
+	if err != nil {
+		return err
+	}
+	stamp := binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))
+	for _, k := range keys {
+		v := b.Get(k)
+		if v == nil {
+			continue
+		}
+		if err := pb.Put(k, append(append(make([]byte, 0, 8+len(v)), stamp...), v...)); err != nil {
+			return err
+		}
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	// Rows are acknowledged in key order, so the expired ones lead.
+	expired := now.Add(-r.opts.Retain).UnixNano()
+	c := pb.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.First() {
+		if len(v) >= 8 && int64(binary.BigEndian.Uint64(v[:8])) > expired {
+			break
+		}
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restoreRetained moves the retained rows back into the outbox, under their
+// own keys (all below any row still waiting), to be published again.
+func (r *Relay) restoreRetained() (int, error) {
+	n := 0
+	err := r.db.Update(func(tx *bolt.Tx) error {
+		pb := tx.Bucket(PublishedBucket)
+		if pb == nil || pb.Stats().KeyN == 0 {
+			return nil
+		}
+		b, err := tx.CreateBucketIfNotExists(OutboxBucket)
+		if err != nil {
+			return err
+		}
+		c := pb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.First() {
+			if len(v) < 8 {
+				return fmt.Errorf("retained row %x: malformed", k)
+			}
+			if err := b.Put(append([]byte(nil), k...), append([]byte(nil), v[8:]...)); err != nil {
+				return err
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // close removes what was handed over so far and stops.
 func (d *deleter) close() {
 	close(d.stop)
@@ -363,16 +462,7 @@ func (d *deleter) run() {
 			continue
 		}
 		err := d.r.db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(OutboxBucket)
-			if b == nil {
-				return errors.New("events: outbox bucket vanished")
-			}
-			for _, k := range keys {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
+			return d.r.removePublished(tx, keys, time.Now())
 		})
 		if err != nil {
 			// The rows stay: they are published again after a restart and

@@ -60,6 +60,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock is the service's clock (clock.System if nil). Tests set it.
 	Clock clock.Clock
+	// OutboxRetain, when positive, keeps published outbox rows that long
+	// and publishes them again at start (events.RelayOptions.Retain): only
+	// with a NATS server in the same process that fsyncs on an interval
+	// shorter than it (natsembed.EmbeddedRetain with EmbeddedSyncInterval).
+	// Zero with a NATS server that runs sync_interval always.
+	OutboxRetain time.Duration
 	// ShutdownTimeout bounds the graceful gRPC stop (10 s if 0).
 	ShutdownTimeout time.Duration
 }
@@ -160,7 +166,7 @@ func Open(ctx context.Context, cfg Config, spec Spec) (_ *Runtime, err error) {
 	}, cfg.Logger, r.registry) // grpcserver adds the service name itself
 
 	if spec.Publishes != nil {
-		r.relay = events.NewRelay(r.db, r.js, events.RelayOptions{Logger: r.log})
+		r.relay = events.NewRelay(r.db, r.js, events.RelayOptions{Logger: r.log, Retain: cfg.OutboxRetain})
 		if _, err := metrics.OutboxDepth(r.registry, cfg.Name, func() float64 {
 			n, err := r.relay.Depth()
 			if err != nil {

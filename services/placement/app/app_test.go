@@ -33,10 +33,17 @@ type running struct {
 
 func startApp(t testing.TB, dataDir, natsURL, caseloadAddr string, clk clock.Clock) *running {
 	t.Helper()
+	return startAppRetaining(t, dataDir, natsURL, caseloadAddr, clk, 0)
+}
+
+// startAppRetaining starts the service with its relay retaining published
+// rows for retain (service.Config.OutboxRetain).
+func startAppRetaining(t testing.TB, dataDir, natsURL, caseloadAddr string, clk clock.Clock, retain time.Duration) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, app.Config{
 		Service: service.Config{GRPCAddr: "127.0.0.1:0", DataDir: dataDir, NATSURL: natsURL,
-			Logger: testenv.Logger(t), Clock: clk, ShutdownTimeout: time.Second},
+			Logger: testenv.Logger(t), Clock: clk, ShutdownTimeout: time.Second, OutboxRetain: retain},
 		CaseloadAddr: caseloadAddr,
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/corporate-parenting/suite/pkg/clock"
 	"github.com/corporate-parenting/suite/pkg/events"
 	placementv1 "github.com/corporate-parenting/suite/pkg/gen/placement/v1"
+	"github.com/corporate-parenting/suite/pkg/natsembed"
 	"github.com/corporate-parenting/suite/pkg/testutil"
 
 	"github.com/corporate-parenting/suite/services/placement/internal/testenv"
@@ -36,11 +37,18 @@ type benchChild struct {
 	n    int
 }
 
-// BenchmarkPlacement measures the placement service as deployed in the
-// suite: real gRPC on loopback, the real caseload service answering every
-// write's care check (GetCareHistory), bbolt group commit with fsync, the
-// outbox relay publishing to an in-process JetStream with sync_interval
-// always.
+// BenchmarkPlacement measures the placement service as deployed: real gRPC
+// on loopback, the real caseload service answering every write's care check
+// (GetCareHistory), bbolt group commit with fsync, the outbox relay
+// publishing to an in-process JetStream, in the two durability set-ups
+// (natsembed's package doc):
+//
+//	embedded: the all-in-one suite's; the server fsyncs every second and the
+//	relay retains published rows for 10 s.
+//	sync-always: what a separate NATS server (the cluster, -processes) runs;
+//	every message fsynced before its acknowledgement.
+//
+// Each reports:
 //
 //	writes-64: ChangePlacement from 64 concurrent callers, as fast as it
 //	goes; reports placements/s.
@@ -48,10 +56,19 @@ type benchChild struct {
 //	outbox-to-stream lag (the stream's store time minus the outbox row's
 //	creation time) at p50 and p99, in ms.
 func BenchmarkPlacement(b *testing.B) {
-	ns := testenv.StartNATS(b)
+	b.Run("embedded", func(b *testing.B) {
+		ns := natsembed.StartForTestWith(b, natsembed.Options{SyncInterval: natsembed.EmbeddedSyncInterval})
+		benchPlacement(b, ns, natsembed.EmbeddedRetain)
+	})
+	b.Run("sync-always", func(b *testing.B) {
+		benchPlacement(b, testenv.StartNATS(b), 0)
+	})
+}
+
+func benchPlacement(b *testing.B, ns *natsembed.Server, retain time.Duration) {
 	clk := testenv.Clock()
 	cl := testenv.StartCaseload(b, ns, clk)
-	pl := startApp(b, b.TempDir(), ns.ClientURL(), cl.Addr, clk)
+	pl := startAppRetaining(b, b.TempDir(), ns.ClientURL(), cl.Addr, clk, retain)
 
 	// Each child is looked after from 2020-04-01 and placed that day; each
 	// write moves one child on by a day, alternating between a foster

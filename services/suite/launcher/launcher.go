@@ -85,12 +85,14 @@ func Start(ctx context.Context, cfg Config) (_ *Suite, err error) {
 		}
 	}()
 	s.nats, err = natsembed.Start(natsembed.Options{
-		StoreDir:   filepath.Join(cfg.DataDir, "nats"),
-		Host:       cfg.Host,
-		Port:       cfg.NATSPort,
-		SyncAlways: true,
-		ServerName: "suite",
-		Logger:     cfg.Logger.With("service", "nats"),
+		StoreDir: filepath.Join(cfg.DataDir, "nats"),
+		Host:     cfg.Host,
+		Port:     cfg.NATSPort,
+		// In this process with its producers: fsync every second, and the
+		// producers retain what they published for longer (natsembed doc).
+		SyncInterval: natsembed.EmbeddedSyncInterval,
+		ServerName:   "suite",
+		Logger:       cfg.Logger.With("service", "nats"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded NATS: %w", err)
@@ -106,6 +108,7 @@ func Start(ctx context.Context, cfg Config) (_ *Suite, err error) {
 			DataDir:        cfg.DataDir,
 			NATSURL:        natsURL,
 			StreamReplicas: 1,
+			OutboxRetain:   natsembed.EmbeddedRetain,
 			Logger:         cfg.Logger,
 			Clock:          cfg.Clock,
 		}
