@@ -38,6 +38,7 @@ import (
 	caseloadv1 "github.com/corporate-parenting/suite/pkg/gen/caseload/v1"
 	metricsv1 "github.com/corporate-parenting/suite/pkg/gen/metrics/v1"
 	placementv1 "github.com/corporate-parenting/suite/pkg/gen/placement/v1"
+	"github.com/corporate-parenting/suite/pkg/testutil"
 )
 
 // services are the four services and their published gRPC port variables.
@@ -147,7 +148,7 @@ func (c *compose) waitHealthy(names ...string) {
 	c.t.Helper()
 	for _, svc := range names {
 		id := c.container(svc)
-		eventually(c.t, 3*time.Minute, time.Second, func() error {
+		testutil.CheckFor(c.t, 3*time.Minute, time.Second, func() error {
 			st, err := docker("inspect", "-f", "{{.State.Health.Status}}", id)
 			if err != nil {
 				return fmt.Errorf("%s: %v %s", svc, err, st)
@@ -158,7 +159,7 @@ func (c *compose) waitHealthy(names ...string) {
 			return nil
 		})
 		hc := healthpb.NewHealthClient(c.dial(svc))
-		eventually(c.t, time.Minute, 200*time.Millisecond, func() error {
+		testutil.CheckFor(c.t, time.Minute, 200*time.Millisecond, func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{})
@@ -181,21 +182,6 @@ func (c *compose) dial(svc string) *grpc.ClientConn {
 	}
 	c.t.Cleanup(func() { _ = conn.Close() })
 	return conn
-}
-
-func eventually(t *testing.T, timeout, every time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %v", timeout, err)
-		}
-		time.Sleep(every)
-	}
 }
 
 // retry calls f until it succeeds or fails with something other than a
@@ -362,7 +348,7 @@ func (c *council) leaver() (string, error) {
 // has opened (from the events).
 func (c *council) contact(t *testing.T, id string) {
 	t.Helper()
-	eventually(t, 2*time.Minute, 200*time.Millisecond, func() error {
+	testutil.CheckFor(t, 2*time.Minute, 200*time.Millisecond, func() error {
 		_, err := c.careleaver.GetCareLeaver(context.Background(), &careleaverv1.GetCareLeaverRequest{ChildId: id})
 		return err
 	})
@@ -399,7 +385,7 @@ func (c *council) figures() map[string][2]int64 {
 // event lost is a figure short, an event counted twice a figure over.
 func waitFigures(t *testing.T, m metricsv1.MetricsServiceClient, want map[string][2]int64) {
 	t.Helper()
-	eventually(t, 2*time.Minute, 250*time.Millisecond, func() error {
+	testutil.CheckFor(t, 2*time.Minute, 250*time.Millisecond, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		resp, err := m.GetIndicators(ctx, &metricsv1.GetIndicatorsRequest{})
@@ -468,7 +454,7 @@ func (c *compose) natsJS() jetstream.JetStream {
 func streamsReplicated(t *testing.T, js jetstream.JetStream) {
 	t.Helper()
 	for _, name := range []string{"CASELOAD", "PLACEMENT", "CARELEAVER"} {
-		eventually(t, 2*time.Minute, 500*time.Millisecond, func() error {
+		testutil.CheckFor(t, 2*time.Minute, 500*time.Millisecond, func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			st, err := js.Stream(ctx, name)
@@ -505,7 +491,7 @@ var appliedLine = regexp.MustCompile(`(?m)^cp_metrics_events_applied_total\{[^}]
 func appliedOnce(t *testing.T, js jetstream.JetStream, httpPort string) {
 	t.Helper()
 	durables := map[string]string{"CASELOAD": "metrics-caseload", "PLACEMENT": "metrics-placement", "CARELEAVER": "metrics-careleaver"}
-	eventually(t, time.Minute, 250*time.Millisecond, func() error {
+	testutil.CheckFor(t, time.Minute, 250*time.Millisecond, func() error {
 		resp, err := http.Get("http://127.0.0.1:" + httpPort + "/metrics")
 		if err != nil {
 			return err
