@@ -49,6 +49,7 @@ func provider(p string) plOpt { return func(s *PlacementSpell) { s.Provider = p 
 func urn(u string) plOpt      { return func(s *PlacementSpell) { s.URN = u } }
 func reason(r string) plOpt   { return func(s *PlacementSpell) { s.ReasonChange = r } }
 func dist(x float64) plOpt    { return func(s *PlacementSpell) { s.Distance = miles(x) } }
+func atHome() plOpt           { return func(s *PlacementSpell) { s.Distance, s.SameAddress = miles(0), true } }
 func locatedIn(la string) plOpt {
 	return func(s *PlacementSpell) { s.PlacementLA, s.Location = la, Location(la, council) }
 }

@@ -291,6 +291,7 @@ func checkNewPlacement(v *errs.Violations, c PlacementContext, f placementFields
 		p.Location = want
 	}
 	ruleDistance(v, f, c.Care, p.Distance)
+	ruleSameAddress(v, f, *p)
 	if p.Place == "T3" {
 		ruleT3Count(v, f.place, after)
 	}
@@ -446,6 +447,16 @@ func ruleDistance(v *errs.Violations, f placementFields, care CareTimeline, d *f
 		v.Addf(f.grid, "903:164", "the distance from home (%.1f miles) must be between 0.0 and 999.9", *d)
 	case *d > 350 && *d != 999.9:
 		v.Addf(f.grid, "903:454", "the distance from home (%.1f miles) is over 350 miles; check the grid references", *d)
+	}
+}
+
+// ruleSameAddress: 392d the placement's address differs from the child's
+// home address unless the child is placed with parents (P1). The suite holds
+// OS grid references rather than postcodes, so "the same address" is the
+// same point.
+func ruleSameAddress(v *errs.Violations, f placementFields, p PlacementSpell) {
+	if p.SameAddress && p.Place != "P1" {
+		v.Addf(f.grid, "903:392d", "the placement is at the child's home address (the same grid reference); only placed with parents (P1) may be, not %s", p.Place)
 	}
 }
 

@@ -62,6 +62,9 @@ type PlacementSpell struct {
 	Start        clock.Date
 	End          clock.Date // zero while open
 	Distance     *float64   // 903 PL_DISTANCE in miles, nil when not known
+	// SameAddress: the home and placement locations are the same point
+	// (the suite holds OS grid references, not the postcodes 392d compares).
+	SameAddress bool
 }
 
 // Temporary reports a temporary placement, T0–T4.

@@ -32,8 +32,11 @@ type Placement struct {
 	// Distance is 903 PL_DISTANCE in miles (codes.DistanceMiles), nil when
 	// not known. The grid references it came from are not kept.
 	Distance *float64
-	Start    clock.Date
-	End      clock.Date // zero while it continues
+	// SameAddress records that the home and placement grid references were
+	// the same point (903 rule 392d: only P1 may be at the home address).
+	SameAddress bool
+	Start       clock.Date
+	End         clock.Date // zero while it continues
 	// ReasonChange is 903 REASON_PLACE_CHANGE: why this placement ended when
 	// the child moved on.
 	ReasonChange string
@@ -68,7 +71,7 @@ func (p Placement) spell() ssda903.PlacementSpell {
 	return ssda903.PlacementSpell{
 		ID: p.ID, Place: p.Place, Provider: p.Provider, URN: p.URN, CarerID: p.CarerID,
 		PlacementLA: p.PlacementLA, Location: p.Location, ReasonChange: p.ReasonChange,
-		Start: p.Start, End: p.End, Distance: p.Distance,
+		Start: p.Start, End: p.End, Distance: p.Distance, SameAddress: p.SameAddress,
 	}
 }
 

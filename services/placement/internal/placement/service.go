@@ -60,6 +60,7 @@ func (s *Service) newPlacement(w Write, start clock.Date, d Details) Placement {
 	if d.Home != nil && d.Grid != nil {
 		miles := codes.DistanceMiles(d.Home.Easting, d.Home.Northing, d.Grid.Easting, d.Grid.Northing)
 		p.Distance = &miles
+		p.SameAddress = *d.Home == *d.Grid
 	}
 	return p
 }

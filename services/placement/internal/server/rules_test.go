@@ -110,6 +110,8 @@ func TestRulesOverGRPC(t *testing.T) {
 		{"406 no distance for a UASC", testenv.ChildSpec{UASC: true}, nil, startPl("2025-04-01", withGrid(fosterDetails(), 530000, 180000, 533000, 184000)),
 			codes.InvalidArgument, "details.home_grid", "903:406"},
 		{"398 no distance for short breaks", v3, nil, startPl("2025-10-20", withGrid(u6, 530000, 180000, 533000, 184000)), codes.InvalidArgument, "details.home_grid", "903:398"},
+		{"392d foster care at the home address", def, nil, startPl("2025-04-01", withGrid(fosterDetails(), 530000, 180000, 530000, 180000)), codes.InvalidArgument, "details.placement_grid", "903:392d"},
+		{"392d placed with parents at the home address allowed", def, nil, startPl("2025-04-01", withGrid(details("P1", "PR0", "", "", council), 530000, 180000, 530000, 180000)), codes.OK, "", ""},
 		{"454 over 350 miles", def, nil, startPl("2025-04-01", withGrid(fosterDetails(), 100000, 100000, 600000, 1000000)), codes.InvalidArgument, "details.placement_grid", "903:454"},
 
 		// Dates and the child's history.

@@ -22,7 +22,8 @@ import (
 //	             7 pl_location, 11 reason_change, 12 interrupted_id (strings);
 //	             8 pl_distance (double, present only when known);
 //	             9 start, 10 end (varint yyyymmdd, end absent while open);
-//	             13 created (varint, Unix nanoseconds)
+//	             13 created (varint, Unix nanoseconds);
+//	             14 same_address (varint 1, present only when true)
 //
 // Readers skip fields they do not know, so a later version can add fields
 // without a schema bump. A write decodes and re-encodes the whole record
@@ -45,6 +46,7 @@ const (
 	fReasonChange  protowire.Number = 11
 	fInterruptedID protowire.Number = 12
 	fCreated       protowire.Number = 13
+	fSameAddress   protowire.Number = 14
 )
 
 func encodeChild(c *placement.Child) ([]byte, error) {
@@ -90,6 +92,10 @@ func encodePlacement(b []byte, p *placement.Placement) []byte {
 	if !p.Created.IsZero() {
 		b = protowire.AppendTag(b, fCreated, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(p.Created.UnixNano()))
+	}
+	if p.SameAddress {
+		b = protowire.AppendTag(b, fSameAddress, protowire.VarintType)
+		b = protowire.AppendVarint(b, 1)
 	}
 	return b
 }
@@ -180,6 +186,13 @@ func decodePlacement(b []byte) (placement.Placement, error) {
 			}
 			miles := math.Float64frombits(v)
 			p.Distance = &miles
+			b = b[n:]
+		case num == fSameAddress && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return p, bad("same address: %v", protowire.ParseError(n))
+			}
+			p.SameAddress = v != 0
 			b = b[n:]
 		case (num == fStart || num == fEnd || num == fCreated) && typ == protowire.VarintType:
 			v, n := protowire.ConsumeVarint(b)
