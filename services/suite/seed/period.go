@@ -333,6 +333,12 @@ func (b *builder) make(d clock.Date, k kind) Placement {
 			pl.Grid = b.home
 		} else {
 			pl.Grid = p.gridNear(la, 4000)
+			if *pl.Grid == *b.home {
+				// Rule 392d: only P1 is at the home address. A draw that
+				// landed on it moves 100 m east (no further draws, so the
+				// rest of the scenario is unchanged).
+				pl.Grid = &Grid{Easting: pl.Grid.Easting + 100, Northing: pl.Grid.Northing}
+			}
 		}
 	}
 	return pl
