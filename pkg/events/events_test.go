@@ -1195,3 +1195,51 @@ func retained(t testing.TB, db *bolt.DB) int {
 	}
 	return n
 }
+
+// A retained row acknowledged longer ago than the consumers keep applied
+// ids is not republished at start (it would be counted twice); a recent one
+// is.
+func TestRelayDropsRetainedRowsOlderThanTheConsumersRetention(t *testing.T) {
+	db, _ := tempDB(t, "producer.db")
+	evs := appendN(t, db, []string{"caseload.a"}, 0, 2, 2)
+	r := NewRelay(db, nil, RelayOptions{Retain: time.Hour})
+	keys := pendingKeys(t, db)
+	now := time.Now()
+	// The recent row first: moving a row also prunes, relative to its own
+	// time, the rows that expired before it.
+	for _, m := range []struct {
+		i  int
+		at time.Time
+	}{{1, now}, {0, now.Add(-DefaultRetention - time.Hour)}} {
+		if err := db.Update(func(tx *bolt.Tx) error { return r.removePublished(tx, keys[m.i:m.i+1], m.at) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := retained(t, db); n != 2 {
+		t.Fatalf("%d rows retained, want 2", n)
+	}
+	n, err := r.restoreRetained()
+	if err != nil || n != 1 {
+		t.Fatalf("restored %d, %v; want 1", n, err)
+	}
+	if got := pendingIDs(t, db); !slices.Equal(got, []string{evs[1].ID}) {
+		t.Fatalf("outbox holds %v, want only the recent %s", got, evs[1].ID)
+	}
+	if n := retained(t, db); n != 0 {
+		t.Fatalf("%d rows still retained", n)
+	}
+}
+
+func pendingKeys(t testing.TB, db *bolt.DB) [][]byte {
+	t.Helper()
+	var keys [][]byte
+	if err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(OutboxBucket).ForEach(func(k, _ []byte) error {
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}

@@ -405,9 +405,20 @@ func (r *Relay) removePublished(tx *bolt.Tx, keys [][]byte, now time.Time) error
 }
 
 // restoreRetained moves the retained rows back into the outbox, under their
-// own keys (all below any row still waiting), to be published again.
+// own keys (all below any row still waiting), to be published again. A row
+// acknowledged longer ago than DefaultRetention is dropped instead: its
+// republish would fall outside the stream's duplicate window and the
+// consumers' record of applied ids (Prune), and be counted twice; only a
+// machine that crashed within a second of that acknowledgement and stayed
+// down for a week could have lost it.
 func (r *Relay) restoreRetained() (int, error) {
-	n := 0
+	n, dropped := 0, 0
+	oldest := time.Now().Add(-DefaultRetention).UnixNano()
+	defer func() {
+		if dropped > 0 {
+			r.log.Warn("retained rows older than the consumers' retention dropped, not republished", "rows", dropped)
+		}
+	}()
 	err := r.db.Update(func(tx *bolt.Tx) error {
 		pb := tx.Bucket(PublishedBucket)
 		if pb == nil || pb.Stats().KeyN == 0 {
@@ -421,6 +432,13 @@ func (r *Relay) restoreRetained() (int, error) {
 		for k, v := c.First(); k != nil; k, v = c.First() {
 			if len(v) < 8 {
 				return fmt.Errorf("retained row %x: malformed", k)
+			}
+			if int64(binary.BigEndian.Uint64(v[:8])) < oldest {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				dropped++
+				continue
 			}
 			if err := b.Put(append([]byte(nil), k...), append([]byte(nil), v[8:]...)); err != nil {
 				return err
