@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/corporate-parenting/suite/pkg/clock"
@@ -36,8 +37,7 @@ import (
 //	go test -run '^$' -bench GetIndicatorsLive -benchtime 16000x ./services/metrics/app/
 //	go test -run '^$' -bench WriteToSubscriber -benchtime 3000x ./services/metrics/app/
 //
-// Diagnostics: REPLAY_PROFILE=file writes a CPU profile of each replay;
-// BENCH_NO_WRITES=1 runs GetIndicatorsLive without the 1,000 writes/s.
+// Diagnostics: REPLAY_PROFILE=file writes a CPU profile of each replay.
 
 var durables = map[string]string{
 	events.StreamCaseload:   ingest.DurableCaseload,
@@ -194,15 +194,24 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 // BenchmarkGetIndicatorsLive measures GetIndicators (today: every figure,
-// from the live totals) over gRPC on loopback with 16 concurrent readers,
-// while placement events arrive at 1,000 a second through JetStream (with
-// sync_interval always, as shipped). Readers and server share the test
-// process (and the machine's two cores).
+// from the live totals) over gRPC on loopback with 16 concurrent readers.
+// Readers and server share the test process (and the machine's two cores).
 //
-//   - paced: each reader asks every 10 ms (1,600 reads/s in all), so the
-//     latency is the service time, as a Board's dashboards see it;
-//   - saturated: each reader asks again as soon as it has its answer, so
-//     the latency is mostly queueing (Little's law: 16 ÷ throughput).
+//   - quiet/paced: no events arriving; each reader asks every 10 ms, the
+//     readers' ticks spread evenly over the 10 ms (1,600 reads/s in all,
+//     as independent dashboards would ask, not in lock-step bursts of 16);
+//   - events/paced: the same while placement events arrive at 1,000 a
+//     second through JetStream (sync_interval always, in this process)
+//     and the projection applies them;
+//   - events/saturated: each reader asks again as soon as it has its
+//     answer, so the latency is mostly queueing (Little's law: 16 ÷
+//     throughput).
+//
+// Each paced run also has a 17th caller, paced the same way, asking for
+// the gRPC health check (grpc.health.v1 Check, a handler that does
+// nothing): health-p99-µs is the floor any call to this process has under
+// the same load, so p99-µs minus it is what GetIndicators itself adds.
+// (services/suite/perf BenchmarkRPCFloor is the machine's floor.)
 func BenchmarkGetIndicatorsLive(b *testing.B) {
 	e := newEnv(b)
 	e.streams(b, 0)
@@ -227,28 +236,24 @@ func BenchmarkGetIndicatorsLive(b *testing.B) {
 	}
 	for _, mode := range []struct {
 		name  string
+		rate  int
 		every time.Duration
-	}{{"paced", 10 * time.Millisecond}, {"saturated", 0}} {
+	}{{"quiet/paced", 0, 10 * time.Millisecond}, {"events/paced", 1000, 10 * time.Millisecond}, {"events/saturated", 1000, 0}} {
 		b.Run(mode.name, func(b *testing.B) {
 			const readers = 16
 			stop := make(chan struct{})
-			rate := 1000
-			if os.Getenv("BENCH_NO_WRITES") != "" {
-				rate = 0
-			}
-			written := writer(b, e, rate, stop)
+			written := writer(b, e, mode.rate, stop)
 			seqBefore := a.Projection().Seq()
 			var wg sync.WaitGroup
 			lat := make([][]time.Duration, readers)
 			b.ResetTimer()
 			began := time.Now()
 			for r := range readers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					client := metricsv1.NewMetricsServiceClient(conns[r%len(conns)])
 					var tick *time.Ticker
 					if mode.every > 0 {
+						time.Sleep(mode.every * time.Duration(r) / readers)
 						tick = time.NewTicker(mode.every)
 						defer tick.Stop()
 					}
@@ -264,18 +269,38 @@ func BenchmarkGetIndicatorsLive(b *testing.B) {
 							return
 						}
 					}
-				}()
+				})
+			}
+			// The control: one more caller, paced the same way half a
+			// period out of step, asking for the health check.
+			var health []time.Duration
+			if mode.every > 0 {
+				wg.Go(func() {
+					hc := healthpb.NewHealthClient(conns[0])
+					time.Sleep(mode.every / readers / 2)
+					tick := time.NewTicker(mode.every)
+					defer tick.Stop()
+					for range b.N / readers {
+						<-tick.C
+						t0 := time.Now()
+						if _, err := hc.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+							b.Errorf("health check: %v", err)
+							return
+						}
+						health = append(health, time.Since(t0))
+					}
+				})
 			}
 			wg.Wait()
 			b.StopTimer()
 			elapsed := time.Since(began)
 			close(stop)
-			var all []time.Duration
-			for _, l := range lat {
-				all = append(all, l...)
-			}
+			all := slices.Concat(lat...)
 			b.ReportMetric(float64(percentile(all, 0.50).Microseconds()), "p50-µs")
 			b.ReportMetric(float64(percentile(all, 0.99).Microseconds()), "p99-µs")
+			if len(health) > 0 {
+				b.ReportMetric(float64(percentile(health, 0.99).Microseconds()), "health-p99-µs")
+			}
 			b.ReportMetric(float64(len(all))/elapsed.Seconds(), "reads/s")
 			b.ReportMetric(float64(written.Load())/elapsed.Seconds(), "writes/s")
 			b.ReportMetric(float64(a.Projection().Seq()-seqBefore)/elapsed.Seconds(), "changes/s")
