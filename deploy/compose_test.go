@@ -9,7 +9,6 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -39,6 +38,7 @@ import (
 	metricsv1 "github.com/corporate-parenting/suite/pkg/gen/metrics/v1"
 	placementv1 "github.com/corporate-parenting/suite/pkg/gen/placement/v1"
 	"github.com/corporate-parenting/suite/pkg/testutil"
+	"github.com/corporate-parenting/suite/pkg/testutil/figures"
 )
 
 // services are the four services and their published gRPC port variables.
@@ -367,11 +367,11 @@ func (c *council) contact(t *testing.T, id string) {
 }
 
 // figures are what the Board's indicators must be after the writes.
-func (c *council) figures() map[string][2]int64 {
+func (c *council) figures() figures.Counts {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cla := int64(c.foster + c.homes)
-	return map[string][2]int64{
+	return figures.Counts{
 		"cla_count/dfe/all":                 {cla, 0},
 		"placement_foster/dfe/all":          {int64(c.foster), cla},
 		"placement_childrens_homes/dfe/all": {int64(c.homes), cla},
@@ -383,29 +383,12 @@ func (c *council) figures() map[string][2]int64 {
 
 // waitFigures waits until metrics shows exactly the figures written: an
 // event lost is a figure short, an event counted twice a figure over.
-func waitFigures(t *testing.T, m metricsv1.MetricsServiceClient, want map[string][2]int64) {
+func waitFigures(t *testing.T, m metricsv1.MetricsServiceClient, want figures.Counts) {
 	t.Helper()
 	testutil.CheckFor(t, 2*time.Minute, 250*time.Millisecond, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		resp, err := m.GetIndicators(ctx, &metricsv1.GetIndicatorsRequest{})
-		if err != nil {
-			return err
-		}
-		got := map[string][2]int64{}
-		for _, v := range resp.GetValues() {
-			got[v.GetIndicatorId()+"/"+v.GetVariant()+"/"+v.GetAgeBand()] = [2]int64{v.GetNumerator(), v.GetDenominator()}
-		}
-		var diffs []string
-		for k, w := range want {
-			if got[k] != w {
-				diffs = append(diffs, fmt.Sprintf("%s = %d/%d, want %d/%d", k, got[k][0], got[k][1], w[0], w[1]))
-			}
-		}
-		if len(diffs) > 0 {
-			return errors.New(strings.Join(diffs, "; "))
-		}
-		return nil
+		return figures.Match(ctx, m, want)
 	})
 }
 
@@ -415,14 +398,11 @@ func reconcile(t *testing.T, m metricsv1.MetricsServiceClient) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rec, err := m.Reconcile(ctx, &metricsv1.ReconcileRequest{})
+	n, err := figures.Reconcile(ctx, m)
 	if err != nil {
-		t.Fatalf("Reconcile: %v", err)
+		t.Fatal(err)
 	}
-	if rec.GetCompared() == 0 || len(rec.GetDifferences()) != 0 {
-		t.Fatalf("Reconcile compared %d figures, differences %v; want none", rec.GetCompared(), rec.GetDifferences())
-	}
-	t.Logf("Reconcile: %d figures compared, no difference", rec.GetCompared())
+	t.Logf("Reconcile: %d figures compared, no difference", n)
 }
 
 // natsJS connects to the cluster through the containers' addresses on the

@@ -23,6 +23,7 @@ import (
 	caseloadv1 "github.com/corporate-parenting/suite/pkg/gen/caseload/v1"
 	metricsv1 "github.com/corporate-parenting/suite/pkg/gen/metrics/v1"
 	placementv1 "github.com/corporate-parenting/suite/pkg/gen/placement/v1"
+	"github.com/corporate-parenting/suite/pkg/testutil/figures"
 
 	"github.com/corporate-parenting/suite/services/suite/procs"
 )
@@ -576,57 +577,17 @@ func (l *ledger) expected() map[string][2]int64 {
 
 // indicatorsMatch compares the metrics' live figures with want.
 func indicatorsMatch(ctx context.Context, mx metricsv1.MetricsServiceClient, want map[string][2]int64) error {
-	ids := map[string]bool{}
-	for k := range want {
-		ids[strings.Split(k, "/")[0]] = true
-	}
-	var req metricsv1.GetIndicatorsRequest
-	for id := range ids {
-		req.IndicatorIds = append(req.IndicatorIds, id)
-	}
 	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	resp, err := mx.GetIndicators(actx, &req)
-	if err != nil {
-		return err
-	}
-	got := map[string][2]int64{}
-	for _, v := range resp.GetValues() {
-		got[v.GetIndicatorId()+"/"+v.GetVariant()+"/"+v.GetAgeBand()] = [2]int64{v.GetNumerator(), v.GetDenominator()}
-	}
-	var diffs []string
-	for k, w := range want {
-		if g, ok := got[k]; !ok || g != w {
-			diffs = append(diffs, fmt.Sprintf("%s: metrics %d/%d, ledger %d/%d", k, g[0], g[1], w[0], w[1]))
-		}
-	}
-	if len(diffs) > 0 {
-		slices.Sort(diffs)
-		return errors.New(strings.Join(diffs, "; "))
-	}
-	return nil
+	return figures.Match(actx, mx, want)
 }
 
 // reconcile asks metrics to recount from the source services.
 func reconcile(ctx context.Context, mx metricsv1.MetricsServiceClient) error {
 	actx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	r, err := mx.Reconcile(actx, &metricsv1.ReconcileRequest{})
-	if err != nil {
-		return fmt.Errorf("Reconcile: %w", err)
-	}
-	if r.GetCompared() == 0 {
-		return errors.New("Reconcile compared nothing")
-	}
-	if len(r.GetDifferences()) > 0 {
-		var b []string
-		for _, d := range r.GetDifferences() {
-			b = append(b, fmt.Sprintf("%s/%s/%s live %d/%d source %d/%d", d.GetIndicatorId(), d.GetVariant(), d.GetAgeBand(),
-				d.GetLiveNumerator(), d.GetLiveDenominator(), d.GetSourceNumerator(), d.GetSourceDenominator()))
-		}
-		return fmt.Errorf("Reconcile compared %d figures, %d differences: %s", r.GetCompared(), len(b), strings.Join(b, "; "))
-	}
-	return nil
+	_, err := figures.Reconcile(actx, mx)
+	return err
 }
 
 // verifyWrites reads every OK write back from its service.
