@@ -340,8 +340,9 @@ func (x *ChildRegistered) GetEthnicity() string {
 }
 
 // ChildUpdated: a correction of the child's details changed what events
-// carry: the sex, the ethnicity, or the month of birth (the envelope's
-// month_of_birth is the new one). A change of name or UPN publishes nothing.
+// carry (the sex, the ethnicity, or the month of birth: the envelope's
+// month_of_birth is the new one) or the date of birth. A change of name or
+// UPN publishes nothing.
 type ChildUpdated struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Sex code (903 SEX) after the change.
@@ -350,6 +351,11 @@ type ChildUpdated struct {
 	Ethnicity string `protobuf:"bytes,2,opt,name=ethnicity,proto3" json:"ethnicity,omitempty"`
 	// The month of birth before the change, YYYY-MM, when it changed.
 	PreviousMonthOfBirth string `protobuf:"bytes,3,opt,name=previous_month_of_birth,json=previousMonthOfBirth,proto3" json:"previous_month_of_birth,omitempty"`
+	// The date of birth was corrected (within the month or not). The date
+	// itself never travels in an event: a consumer that keeps it (the
+	// care-leaver service, for ages and age bands) fetches it again with
+	// GetCareHistory.
+	DateOfBirthCorrected bool `protobuf:"varint,4,opt,name=date_of_birth_corrected,json=dateOfBirthCorrected,proto3" json:"date_of_birth_corrected,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
@@ -403,6 +409,13 @@ func (x *ChildUpdated) GetPreviousMonthOfBirth() string {
 		return x.PreviousMonthOfBirth
 	}
 	return ""
+}
+
+func (x *ChildUpdated) GetDateOfBirthCorrected() bool {
+	if x != nil {
+		return x.DateOfBirthCorrected
+	}
+	return false
 }
 
 // PeriodStarted: a child started to be looked after.
@@ -871,11 +884,12 @@ const file_caseload_v1_events_proto_rawDesc = "" +
 	"\x04kind\"A\n" +
 	"\x0fChildRegistered\x12\x10\n" +
 	"\x03sex\x18\x01 \x01(\tR\x03sex\x12\x1c\n" +
-	"\tethnicity\x18\x02 \x01(\tR\tethnicity\"u\n" +
+	"\tethnicity\x18\x02 \x01(\tR\tethnicity\"\xac\x01\n" +
 	"\fChildUpdated\x12\x10\n" +
 	"\x03sex\x18\x01 \x01(\tR\x03sex\x12\x1c\n" +
 	"\tethnicity\x18\x02 \x01(\tR\tethnicity\x125\n" +
-	"\x17previous_month_of_birth\x18\x03 \x01(\tR\x14previousMonthOfBirth\"\x8d\x01\n" +
+	"\x17previous_month_of_birth\x18\x03 \x01(\tR\x14previousMonthOfBirth\x125\n" +
+	"\x17date_of_birth_corrected\x18\x04 \x01(\bR\x14dateOfBirthCorrected\"\x8d\x01\n" +
 	"\rPeriodStarted\x12\x1b\n" +
 	"\tperiod_id\x18\x01 \x01(\tR\bperiodId\x12!\n" +
 	"\flegal_status\x18\x02 \x01(\tR\vlegalStatus\x12(\n" +

@@ -36,6 +36,7 @@ type Event struct {
 	// Kind-specific fields; each kind uses the ones its message has.
 	Sex, Ethnicity      string            // child.registered, child.updated
 	PreviousMonth       string            // child.updated (month of birth before, when it changed)
+	DOBCorrected        bool              // child.updated (the date of birth changed; the date is never carried)
 	PeriodID            string            // period.*, legal_status.changed, care.corrected
 	LegalStatus         string            // period.*, legal_status.changed, care.corrected
 	PreviousLegalStatus string            // legal_status.changed

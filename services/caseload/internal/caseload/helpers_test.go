@@ -7,10 +7,12 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/corporate-parenting/suite/pkg/boltdb"
 	"github.com/corporate-parenting/suite/pkg/clock"
 	"github.com/corporate-parenting/suite/pkg/events"
+	caseloadv1 "github.com/corporate-parenting/suite/pkg/gen/caseload/v1"
 
 	"github.com/corporate-parenting/suite/services/caseload/internal/caseload"
 	"github.com/corporate-parenting/suite/services/caseload/internal/store"
@@ -113,6 +115,27 @@ func (f *fixture) outbox() []string {
 		evs, err := events.PendingEvents(tx, 0)
 		for _, e := range evs {
 			out = append(out, e.Subject)
+		}
+		return err
+	}))
+	return out
+}
+
+// childUpdates returns the ChildUpdated events in the outbox, oldest first.
+func (f *fixture) childUpdates() []*caseloadv1.CaseloadEvent {
+	f.t.Helper()
+	var out []*caseloadv1.CaseloadEvent
+	f.must(f.db.View(func(tx *bolt.Tx) error {
+		evs, err := events.PendingEvents(tx, 0)
+		for _, e := range evs {
+			if e.Subject != "caseload.child.updated" {
+				continue
+			}
+			var m caseloadv1.CaseloadEvent
+			if err := proto.Unmarshal(e.Data, &m); err != nil {
+				return err
+			}
+			out = append(out, &m)
 		}
 		return err
 	}))

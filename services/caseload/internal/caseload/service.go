@@ -94,6 +94,7 @@ func (s *Service) UpdateDetails(tx Tx, id string, u DetailsUpdate) (*Child, erro
 	if err := ssda903.Err(vs); err != nil {
 		return nil, err
 	}
+	before := Child{Sex: c.Sex, Ethnicity: c.Ethnicity, DOB: c.DOB}
 	set := func(dst *string, val string) {
 		if val != "" {
 			*dst = val
@@ -104,18 +105,20 @@ func (s *Service) UpdateDetails(tx Tx, id string, u DetailsUpdate) (*Child, erro
 	set(&c.Sex, u.Sex)
 	set(&c.Ethnicity, u.Ethnicity)
 	set(&c.UPN, u.UPN)
-	before := Child{Sex: c.Sex, Ethnicity: c.Ethnicity, DOB: c.DOB}
 	c.DOB = dob
 	if err := s.put(tx, c, now); err != nil {
 		return nil, err
 	}
 	// Events carry sex, ethnicity and month of birth; when one of them
-	// changed, consumers (metrics' age bands) must hear of it.
-	if before.Sex == c.Sex && before.Ethnicity == c.Ethnicity && before.MonthOfBirth() == c.MonthOfBirth() {
+	// changed, consumers (metrics) must hear of it. So must the care-leaver
+	// service when the date of birth changed at all: it keeps the date for
+	// ages and age bands, and fetches it again on this event.
+	if before.Sex == c.Sex && before.Ethnicity == c.Ethnicity && before.DOB == c.DOB {
 		return c, nil
 	}
 	ev := newEvent(ChildUpdated, c, today, now)
 	ev.Sex, ev.Ethnicity = c.Sex, c.Ethnicity
+	ev.DOBCorrected = before.DOB != c.DOB
 	if m := before.MonthOfBirth(); m != c.MonthOfBirth() {
 		ev.PreviousMonth = m
 	}

@@ -140,6 +140,28 @@ func TestUpdateDetails(t *testing.T) {
 	if got := f.outbox(); !slices.Equal(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
+	// A correction within the month changes no code an event carries, but
+	// the care-leaver service keeps the date: it hears of it, without the
+	// date itself.
+	if _, err := update(caseload.DetailsUpdate{DOB: d("2012-05-20")}); err != nil {
+		t.Fatal(err)
+	}
+	ups := f.childUpdates()
+	if len(ups) != 2 {
+		t.Fatalf("%d child.updated events, want 2", len(ups))
+	}
+	if u := ups[0]; u.GetMonthOfBirth() != "2012-05" || u.GetChildUpdated().GetPreviousMonthOfBirth() != "2012-06" || !u.GetChildUpdated().GetDateOfBirthCorrected() {
+		t.Fatalf("the month's correction: %v", u)
+	}
+	if u := ups[1]; u.GetMonthOfBirth() != "2012-05" || u.GetChildUpdated().GetPreviousMonthOfBirth() != "" || !u.GetChildUpdated().GetDateOfBirthCorrected() {
+		t.Fatalf("the day's correction: %v", u)
+	}
+	if _, err := update(caseload.DetailsUpdate{Sex: "M"}); err != nil {
+		t.Fatal(err)
+	}
+	if u := f.childUpdates()[2]; u.GetChildUpdated().GetSex() != "M" || u.GetChildUpdated().GetDateOfBirthCorrected() {
+		t.Fatalf("a change of sex: %v", u)
+	}
 }
 
 func TestSetUASC(t *testing.T) {

@@ -45,7 +45,7 @@ func EventMessage(id string, e caseload.Event) *caseloadv1.CaseloadEvent {
 			Sex: e.Sex, Ethnicity: e.Ethnicity}}
 	case caseload.ChildUpdated:
 		m.Kind = &caseloadv1.CaseloadEvent_ChildUpdated{ChildUpdated: &caseloadv1.ChildUpdated{
-			Sex: e.Sex, Ethnicity: e.Ethnicity, PreviousMonthOfBirth: e.PreviousMonth}}
+			Sex: e.Sex, Ethnicity: e.Ethnicity, PreviousMonthOfBirth: e.PreviousMonth, DateOfBirthCorrected: e.DOBCorrected}}
 	case caseload.PeriodStarted:
 		m.Kind = &caseloadv1.CaseloadEvent_PeriodStarted{PeriodStarted: &caseloadv1.PeriodStarted{
 			PeriodId: e.PeriodID, LegalStatus: e.LegalStatus, CategoryOfNeed: e.CategoryOfNeed, Uasc: e.UASC}}
