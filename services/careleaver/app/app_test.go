@@ -19,6 +19,7 @@ import (
 	"github.com/corporate-parenting/suite/pkg/clock"
 	"github.com/corporate-parenting/suite/pkg/events"
 	careleaverv1 "github.com/corporate-parenting/suite/pkg/gen/careleaver/v1"
+	caseloadv1 "github.com/corporate-parenting/suite/pkg/gen/caseload/v1"
 	"github.com/corporate-parenting/suite/pkg/service"
 	"github.com/corporate-parenting/suite/pkg/testutil"
 
@@ -410,6 +411,81 @@ func TestReturnToCare(t *testing.T) {
 	}
 	if cl, _ := h.careLeaver(id, ""); !cl.GetOpen() || cl.GetOpenedDate() != "2026-05-15" {
 		t.Fatalf("after leaving care again: %v", cl)
+	}
+}
+
+// TestDateOfBirthCorrected: caseload corrects a care leaver's date of birth;
+// the service hears of it (caseload.child.updated, which never carries the
+// date), fetches the new date, publishes the age band it now gives, and
+// its birthday clock keeps to the new date, down to the day.
+func TestDateOfBirthCorrected(t *testing.T) {
+	h := newHarness(t, "2026-06-01")
+	id, _ := h.env.RecordLeaver(t, testenv.Leaver{DOB: "2010-01-15", Start: "2024-06-01", End: "2026-05-01", ReasonCeased: "E13"})
+	h.eventsOf(id, 1)
+	if cl, _ := h.careLeaver(id, ""); cl.GetAgeBand() != "" {
+		t.Fatalf("a 16-year-old: %v", cl)
+	}
+	correct := func(dob string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := h.env.Caseload.UpdateChild(ctx, &caseloadv1.UpdateChildRequest{
+			RequestId: "dob-" + dob, ChildId: id, DateOfBirth: dob}); err != nil {
+			t.Fatalf("UpdateChild: %v", err)
+		}
+	}
+	correct("2009-01-15") // a year older: 17 today
+	h.eventsOf(id, 2)
+	if cl, _ := h.careLeaver(id, ""); cl.GetAgeBand() != "17_18" || !cl.GetOpen() {
+		t.Fatalf("after the correction: %v", cl)
+	}
+	all, err := h.published()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := all[len(all)-1].ev; last.GetMonthOfBirth() != "2009-01" {
+		t.Fatalf("the band change carries month of birth %q, want 2009-01", last.GetMonthOfBirth())
+	}
+
+	// Five days later in the same month: no code changes, but the 19th
+	// birthday moves with it.
+	correct("2009-01-20")
+	var seq uint64
+	testutil.CheckFor(t, wait, 10*time.Millisecond, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		st, err := h.js.Stream(ctx, events.StreamCaseload)
+		if err != nil {
+			return err
+		}
+		m, err := st.GetLastMsgForSubject(ctx, "caseload.child.updated")
+		if err != nil {
+			return err
+		}
+		var ev caseloadv1.CaseloadEvent
+		if err := proto.Unmarshal(m.Data, &ev); err != nil {
+			return err
+		}
+		if u := ev.GetChildUpdated(); !u.GetDateOfBirthCorrected() || u.GetPreviousMonthOfBirth() != "" {
+			return errors.New("the correction within the month is not in the stream yet")
+		}
+		seq = m.Sequence
+		return nil
+	})
+	h.waitApplied(seq)
+	h.tick("2028-01-15")
+	h.eventsOf(id, 2)
+	h.tick("2028-01-20")
+	got := h.eventsOf(id, 3)
+	want := []string{
+		"careleaver.registered 2026-05-01 ",
+		// Dated the correction: the band last published began later than
+		// the 17th birthday the new date gives.
+		"careleaver.age_band.changed 2026-06-01 17_18 from ",
+		"careleaver.age_band.changed 2028-01-20 19_21 from 17_18",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events:\n%q\nwant\n%q", got, want)
 	}
 }
 

@@ -18,6 +18,7 @@ var caseloadSubjects = []string{
 	"caseload.period.ended",   // an eligible young person left care: open the record
 	"caseload.period.started", // they came back into care: close it
 	"caseload.care.corrected", // the end that opened it was struck out: close it
+	"caseload.child.updated",  // the date of birth was corrected: ages and bands follow it
 }
 
 // consumeCaseload applies the CASELOAD stream to the file, each event
@@ -42,13 +43,14 @@ func (a *App) consumeCaseload(ctx context.Context) error {
 
 // applyCaseload applies one caseload event inside the consumer's
 // transaction. Opening a record for a young person the service has never
-// seen fetches the date of birth from caseload over gRPC (deadline and a
+// seen, and a corrected date of birth, fetch the date of birth from
+// caseload over gRPC (deadline and a
 // short retry in caseloadclient); when caseload cannot be reached the error
 // is marked events.Retry, so the batch is rolled back and tried again after
 // a back-off instead of being set aside. The call holds bbolt's writer for
 // its length: a round trip on a good day, at most the client's deadline
 // (2 s) if caseload hangs, and a refused connection fails at once; openings
-// are a few a day. An event that cannot be decoded, or that caseload
+// and corrections are a few a day. An event that cannot be decoded, or that caseload
 // contradicts (an unknown child), is a poison event: pkg/events logs it and
 // keeps it as a dead letter.
 func (a *App) applyCaseload(ctx context.Context, btx *bolt.Tx, ev events.Delivered) error {
@@ -71,6 +73,12 @@ func (a *App) applyCaseload(ctx context.Context, btx *bolt.Tx, ev events.Deliver
 		_, err = a.svc.PeriodEnded(ctx, tx, childID, p.GetPeriodId(), d, p.GetReasonCeased())
 	case *caseloadv1.CaseloadEvent_PeriodStarted:
 		_, err = a.svc.PeriodStarted(tx, childID, k.PeriodStarted.GetPeriodId(), d)
+	case *caseloadv1.CaseloadEvent_ChildUpdated:
+		// Caseload before date_of_birth_corrected reported only a change
+		// of month.
+		if u := k.ChildUpdated; u.GetDateOfBirthCorrected() || u.GetPreviousMonthOfBirth() != "" {
+			_, err = a.svc.DateOfBirthCorrected(ctx, tx, childID, d)
+		}
 	case *caseloadv1.CaseloadEvent_CareCorrected:
 		c := k.CareCorrected
 		if c.GetCorrectionKind() == "reopen_period" && c.GetLookedAfter() {

@@ -42,6 +42,11 @@ func (s *Service) ApplyBirthday(tx Tx, childID string, d clock.Date) (int, error
 		return n, err
 	}
 	if end := c.TwentyFifthBirthday(); !d.Before(end) {
+		if end.Before(c.Opened) {
+			// Only after a corrected date of birth: the record closes the
+			// day it opened, never before.
+			end = c.Opened
+		}
 		c.Closed, c.ClosingReason = end, Reached25
 		ev := newEvent(Closed, c, end, s.clock.Now())
 		ev.ClosingReason = Reached25

@@ -192,6 +192,39 @@ func (s *Service) PeriodEnded(ctx context.Context, tx Tx, childID, periodID stri
 	return true, nil
 }
 
+// DateOfBirthCorrected applies caseload's report that the young person's
+// date of birth was corrected on d (caseload.child.updated with
+// date_of_birth_corrected; events never carry the date, so it is fetched
+// from caseload). The record takes the new date, and what the corrected
+// age changes on d is published at once, as the birthday clock would: an
+// age band change (dated the birthday the new band began, but never before
+// the band last published) and, on or past the 25th birthday, the closing.
+// Ages, categories and views as at any date then follow from the new date,
+// and so does the birthday clock. No record, or a record that already has
+// the date, changes nothing; a closed record takes the date and publishes
+// nothing.
+func (s *Service) DateOfBirthCorrected(ctx context.Context, tx Tx, childID string, d clock.Date) (bool, error) {
+	c, ok, err := tx.CareLeaver(childID)
+	if err != nil || !ok {
+		return false, err
+	}
+	h, err := s.caseload.CareHistory(ctx, childID)
+	if err != nil {
+		return false, err
+	}
+	if h.DOB == c.DOB {
+		return false, nil
+	}
+	c.DOB = h.DOB
+	if err := tx.PutCareLeaver(c); err != nil {
+		return false, err
+	}
+	if _, err := s.ApplyBirthday(tx, childID, d); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // PeriodStarted applies caseload's report that a young person started to be
 // looked after again on start (caseload.period.started): an open record
 // closes RETURNED_TO_CARE that day. Reports for a closed record, or of the
