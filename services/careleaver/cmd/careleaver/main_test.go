@@ -19,6 +19,7 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 
 	"github.com/corporate-parenting/suite/pkg/clock"
+	"github.com/corporate-parenting/suite/pkg/service"
 	"github.com/corporate-parenting/suite/pkg/testutil"
 
 	"github.com/corporate-parenting/suite/services/careleaver/app"
@@ -113,8 +114,8 @@ func TestServes(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	err = run(context.Background(), []string{"-healthcheck", "-grpc-addr", a.GRPCAddr()}, &probeOut, nil)
-	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "healthcheck") {
-		t.Fatalf("-healthcheck after stop: %v (exit %d)", err, exitCode(err))
+	if code := service.ExitCode(app.Name, err, io.Discard); code != 1 || !strings.Contains(err.Error(), "healthcheck") {
+		t.Fatalf("-healthcheck after stop: %v (exit %d)", err, code)
 	}
 }
 
@@ -147,7 +148,7 @@ func TestParse(t *testing.T) {
 	if err := run(context.Background(), []string{"-h"}, &out, nil); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v", err)
 	}
-	if err := run(context.Background(), []string{"-nonsense"}, &out, nil); exitCode(err) != 2 {
-		t.Errorf("an unknown flag: %v (exit %d)", err, exitCode(err))
+	if err := run(context.Background(), []string{"-nonsense"}, &out, nil); service.ExitCode(app.Name, err, io.Discard) != 2 {
+		t.Errorf("an unknown flag: %v", err)
 	}
 }

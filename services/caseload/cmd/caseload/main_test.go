@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -145,7 +146,7 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("CP_NATS_URL", "nats://shared:4222")
 	t.Setenv("CP_CASELOAD_DATA_DIR", "/var/lib/caseload")
 	t.Setenv("CP_CASELOAD_MAX_BATCH", "64")
-	cfg, _, err := parse([]string{"-grpc-addr", "127.0.0.1:9999", "-stream-replicas", "3"})
+	cfg, _, err := parse([]string{"-grpc-addr", "127.0.0.1:9999", "-stream-replicas", "3"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,13 +156,16 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 		t.Fatalf("config = %+v", cfg)
 	}
 	t.Setenv("CP_CASELOAD_NATS_URL", "nats://own:4222")
-	if cfg, _, _ := parse(nil); cfg.Service.NATSURL != "nats://own:4222" {
+	if cfg, _, _ := parse(nil, io.Discard); cfg.Service.NATSURL != "nats://own:4222" {
 		t.Fatalf("the service's own variable should win over the shared one: %s", cfg.Service.NATSURL)
 	}
-	if _, _, err := parse([]string{"-log-level", "loud"}); err == nil || !strings.Contains(err.Error(), "log-level") {
+	if _, _, err := parse([]string{"-log-level", "loud"}, io.Discard); err == nil || !strings.Contains(err.Error(), "log-level") {
 		t.Fatalf("bad log level: %v", err)
 	}
-	if _, _, err := parse([]string{"-no-such-flag"}); err == nil {
+	if _, _, err := parse([]string{"-no-such-flag"}, io.Discard); err == nil {
 		t.Fatal("unknown flag accepted")
+	}
+	if _, _, err := parse([]string{"stray"}, io.Discard); err == nil {
+		t.Fatal("a positional argument accepted")
 	}
 }

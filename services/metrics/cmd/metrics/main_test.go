@@ -19,6 +19,7 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 
 	"github.com/corporate-parenting/suite/pkg/natsembed"
+	"github.com/corporate-parenting/suite/pkg/service"
 )
 
 // syncBuffer is a bytes.Buffer safe for the service's log writes.
@@ -125,7 +126,7 @@ func TestServesHealthAndReflection(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, logs.String())
 	}
 	err = run(context.Background(), []string{"-healthcheck", "-grpc-addr", grpcAddr}, io.Discard, nil)
-	if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), "healthcheck") {
+	if err == nil || errors.Is(err, service.ErrUsage) || !strings.Contains(err.Error(), "healthcheck") {
 		t.Fatalf("-healthcheck after stop: %v", err)
 	}
 }
@@ -146,17 +147,17 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	if cfg, _, err := parse(nil, io.Discard); err != nil || cfg.DurablePrefix != "metrics-1" {
 		t.Fatalf("durable prefix from the environment: %q %v", cfg.DurablePrefix, err)
 	}
-	if err := run(context.Background(), []string{"-durable-prefix", "metrics.1"}, io.Discard, nil); !errors.Is(err, errUsage) {
+	if err := run(context.Background(), []string{"-durable-prefix", "metrics.1"}, io.Discard, nil); !errors.Is(err, service.ErrUsage) {
 		t.Fatalf("bad durable prefix: %v", err)
 	}
 	var out bytes.Buffer
 	if _, _, err := parse([]string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "CP_METRICS_GRPC_ADDR") {
 		t.Fatalf("help: %v\n%s", err, out.String())
 	}
-	if err := run(context.Background(), []string{"-log-level", "loud"}, io.Discard, nil); !errors.Is(err, errUsage) {
+	if err := run(context.Background(), []string{"-log-level", "loud"}, io.Discard, nil); !errors.Is(err, service.ErrUsage) {
 		t.Fatalf("bad level: %v", err)
 	}
-	if err := run(context.Background(), []string{"stray"}, io.Discard, nil); !errors.Is(err, errUsage) {
+	if err := run(context.Background(), []string{"stray"}, io.Discard, nil); !errors.Is(err, service.ErrUsage) {
 		t.Fatalf("stray argument: %v", err)
 	}
 	// Reconcile needs all three addresses or none.

@@ -156,7 +156,7 @@ func TestParse(t *testing.T) {
 	t.Setenv("CP_NATS_URL", "nats://shared:4222")
 	t.Setenv("CP_CASELOAD_ADDR", "caseload:7101")
 	t.Setenv("CP_PLACEMENT_DATA_DIR", "/var/lib/placement")
-	cfg, _, err := parse([]string{"-grpc-addr", "127.0.0.1:9999", "-caseload-attempts", "2"})
+	cfg, _, err := parse([]string{"-grpc-addr", "127.0.0.1:9999", "-caseload-attempts", "2"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,17 +168,17 @@ func TestParse(t *testing.T) {
 	}
 	t.Setenv("CP_PLACEMENT_NATS_URL", "nats://own:4222")
 	t.Setenv("CP_PLACEMENT_COUNCIL_LA", "E09000001")
-	cfg, _, err = parse([]string{"-caseload-addr", "flag:1"})
+	cfg, _, err = parse([]string{"-caseload-addr", "flag:1"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Service.NATSURL != "nats://own:4222" || cfg.CouncilLA != "E09000001" || cfg.CaseloadAddr != "flag:1" {
 		t.Errorf("precedence: %+v", cfg)
 	}
-	if _, _, err := parse([]string{"-log-level", "loud"}); err == nil {
+	if _, _, err := parse([]string{"-log-level", "loud"}, io.Discard); err == nil {
 		t.Error("bad log level accepted")
 	}
-	if _, _, err := parse([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+	if _, _, err := parse([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v", err)
 	}
 }
