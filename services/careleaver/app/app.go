@@ -157,12 +157,3 @@ func (a *App) Close() {
 	a.rt.Close()
 	_ = a.caseload.Close()
 }
-
-// Run opens and runs the care-leaver service until ctx ends.
-func Run(ctx context.Context, cfg Config) error {
-	a, err := New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	return a.Run(ctx)
-}

@@ -109,12 +109,3 @@ func (a *App) Close() {
 	a.store.Close()
 	a.rt.Close()
 }
-
-// Run opens and runs the caseload service until ctx ends.
-func Run(ctx context.Context, cfg Config) error {
-	a, err := New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	return a.Run(ctx)
-}

@@ -284,12 +284,3 @@ func (a *App) Run(ctx context.Context) error {
 	defer a.closeConns()
 	return a.rt.Run(ctx)
 }
-
-// Run builds the service and serves until ctx ends.
-func Run(ctx context.Context, cfg Config) error {
-	a, err := New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	return a.Run(ctx)
-}

@@ -132,12 +132,3 @@ func (a *App) Close() {
 	a.rt.Close()
 	_ = a.client.Close()
 }
-
-// Run opens and runs the placement service until ctx ends.
-func Run(ctx context.Context, cfg Config) error {
-	a, err := New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	return a.Run(ctx)
-}

@@ -345,9 +345,8 @@ func TestNewNeedsCaseload(t *testing.T) {
 	if err == nil {
 		t.Fatal("New without a caseload address succeeded")
 	}
-	// Run returns New's error.
-	if err := app.Run(context.Background(), app.Config{Service: service.Config{GRPCAddr: "127.0.0.1:0"}, CaseloadAddr: "127.0.0.1:1"}); err == nil {
-		t.Fatal("Run without a data directory succeeded")
+	if _, err := app.New(context.Background(), app.Config{Service: service.Config{GRPCAddr: "127.0.0.1:0"}, CaseloadAddr: "127.0.0.1:1"}); err == nil {
+		t.Fatal("New without a data directory succeeded")
 	}
 	// An opened service that is never run releases its file on Close.
 	dir := t.TempDir()
