@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,9 +12,9 @@ import (
 	"github.com/corporate-parenting/suite/services/caseload/internal/caseload"
 )
 
-// childRecord is the stored form of a child (record version 2; version 1
-// is the same without placements). Field names
-// are short because every child carries them; dates are ISO strings.
+// childRecord is the JSON of a stored child (see the package doc for the
+// record versions around it). Field names are short because every child
+// carries them; dates are ISO strings.
 type childRecord struct {
 	ID          string             `json:"id"`
 	LAChildID   string             `json:"la"`
@@ -118,18 +119,41 @@ func encodeChild(c *caseload.Child) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: encode child %s: %w", c.ID, err)
 	}
-	return append([]byte{recordVersion}, b...), nil
+	v := make([]byte, recordHeader, recordHeader+len(b))
+	v[0] = recordVersion
+	binary.BigEndian.PutUint64(v[1:recordHeader], c.Revision)
+	return append(v, b...), nil
+}
+
+// recordRevision is the revision of a stored child, read from the record's
+// header without decoding it; ok is false for a record written before the
+// header existed (versions 1 and 2) or a malformed one.
+func recordRevision(v []byte) (rev uint64, ok bool) {
+	if len(v) < recordHeader || v[0] != recordVersion {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(v[1:recordHeader]), true
 }
 
 var errBadRecord = errors.New("store: malformed child record")
 
 func decodeChild(v []byte) (*caseload.Child, error) {
-	if len(v) < 2 || (v[0] != recordVersion && v[0] != recordVersionNoPlacements) {
+	var body []byte
+	switch {
+	case len(v) > recordHeader && v[0] == recordVersion:
+		body = v[recordHeader:]
+	case len(v) > 1 && (v[0] == recordVersionNoHeader || v[0] == recordVersionNoPlacements):
+		body = v[1:]
+	default:
 		return nil, errBadRecord
 	}
 	var r childRecord
-	if err := json.Unmarshal(v[1:], &r); err != nil {
+	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, fmt.Errorf("%w: %v", errBadRecord, err)
+	}
+	if v[0] == recordVersion && r.Revision != binary.BigEndian.Uint64(v[1:recordHeader]) {
+		return nil, fmt.Errorf("%w: header revision %d, record revision %d", errBadRecord,
+			binary.BigEndian.Uint64(v[1:recordHeader]), r.Revision)
 	}
 	c := &caseload.Child{
 		ID: r.ID, LAChildID: r.LAChildID, GivenName: r.GivenName, FamilyName: r.FamilyName,

@@ -19,15 +19,25 @@
 //
 // # Child records
 //
-// A child record is one byte of record version (2) followed by the JSON of
-// childRecord: the child's details, every period of care with its legal
-// status spells (struck-out ones included), corrections, allocations and
-// caseload's copy of the child's placements (fed by the PLACEMENT stream's
-// consumer, durable caseload-placement, in the transaction that records the
-// event id). Version 1 records (written before the copy existed) are the
-// same without placements and are read as such; every record written now is
-// version 2, so a binary that predates the copy refuses the file instead of
-// silently dropping placements when it rewrites a child.
+// A child record is one byte of record version (3), the child's revision
+// (8 bytes, big-endian), then the JSON of childRecord: the child's details,
+// every period of care with its legal status spells (struck-out ones
+// included), corrections, allocations and caseload's copy of the child's
+// placements (fed by the PLACEMENT stream's consumer, durable
+// caseload-placement, in the transaction that records the event id).
+//
+// The revision counts the child's writes, so a write transaction that finds
+// the stored revision equal to the in-memory copy's starts from a copy of
+// that instead of decoding the JSON (the in-memory copy only ever holds
+// committed records, and every write of a child raises its revision).
+// Placement events rewrite a child with every move, so this is most of what
+// caseload's consumer of the PLACEMENT stream would otherwise spend.
+//
+// Earlier versions are read and rewritten as version 3 on the child's next
+// write: version 2 is the JSON straight after the version byte, version 1
+// the same without placements (written before caseload kept the copy). A
+// binary that predates a version refuses the file rather than silently
+// dropping what it does not know when it rewrites a child.
 // JSON rather than protobuf keeps storage independent of the API contract
 // (a field renamed in the contract does not touch the file) and readable
 // with bbolt's own tools; a child's whole history is a few hundred bytes, so
@@ -54,12 +64,17 @@ var (
 	KeyMilestonesScannedThrough = []byte("milestones.scanned_through")
 )
 
-// recordVersion is the first byte of every child record written;
-// recordVersionNoPlacements is the version before placements were kept,
-// still read.
+// recordVersion is the first byte of every child record written, and
+// recordHeader the length of its header (the version byte and the
+// revision). The two earlier versions are still read: recordVersionNoHeader
+// (the JSON straight after the version byte) and recordVersionNoPlacements
+// (the same, before placements were kept).
 const (
-	recordVersion             = 2
+	recordVersion             = 3
+	recordVersionNoHeader     = 2
 	recordVersionNoPlacements = 1
+
+	recordHeader = 1 + 8
 )
 
 // Schema is the caseload file's schema for pkg/boltdb (the shared kit adds

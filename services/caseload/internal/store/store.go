@@ -124,7 +124,7 @@ func (s *Store) Write(ctx context.Context, requestID string, req, resp proto.Mes
 	}
 	var w *writeTx
 	err := s.commits.do(func(btx *bolt.Tx) error {
-		w = &writeTx{tx: btx}
+		w = &writeTx{tx: btx, s: s}
 		if resp != nil {
 			proto.Reset(resp)
 		}
@@ -220,7 +220,7 @@ func removeFrom[K comparable](m map[K]map[string]struct{}, key K, id string) {
 // replace a newer revision, exactly as for Write. It appends no event (the
 // consumer's writes emit none).
 func (s *Store) InTx(btx *bolt.Tx) caseload.Tx {
-	w := &writeTx{tx: btx}
+	w := &writeTx{tx: btx, s: s}
 	btx.OnCommit(func() { s.apply(w.dirty) })
 	return w
 }
@@ -381,14 +381,24 @@ func (s *Store) SetMilestonesScannedThrough(d clock.Date) error {
 // writeTx is caseload.MilestoneTx over one bbolt write transaction.
 type writeTx struct {
 	tx      *bolt.Tx
+	s       *Store
 	dirty   map[string]*caseload.Child
 	emitted int
 }
 
+// Child returns the stored child for the write to change: a copy of the
+// in-memory child when that is the stored revision, else the record
+// decoded (a record this transaction, or a commit not yet in memory,
+// has rewritten; or one from before the revision header).
 func (w *writeTx) Child(id string) (*caseload.Child, error) {
 	v := w.tx.Bucket(BucketChildren).Get([]byte(id))
 	if v == nil {
 		return nil, errs.NotFoundf("no child with child_id %q", id)
+	}
+	if rev, ok := recordRevision(v); ok {
+		if c, ok := w.s.Child(id); ok && c.Revision == rev {
+			return c.Clone(), nil
+		}
 	}
 	c, err := decodeChild(v)
 	if err != nil {
@@ -406,11 +416,17 @@ func (w *writeTx) ChildIDByLAChildID(la string) (string, bool, error) {
 }
 
 func (w *writeTx) PutChild(c *caseload.Child) error {
+	children := w.tx.Bucket(BucketChildren)
+	if rev, ok := recordRevision(children.Get([]byte(c.ID))); ok && c.Revision <= rev {
+		// Child trusts the revision to tell the stored record from the
+		// in-memory copy, so every write must raise it.
+		return errs.Internalf("child %s written at revision %d over revision %d", c.ID, c.Revision, rev)
+	}
 	v, err := encodeChild(c)
 	if err != nil {
 		return errs.Wrap(errs.KindInternal, err, "encode child record")
 	}
-	if err := w.tx.Bucket(BucketChildren).Put([]byte(c.ID), v); err != nil {
+	if err := children.Put([]byte(c.ID), v); err != nil {
 		return errs.Wrap(errs.KindInternal, err, "write child record")
 	}
 	la := w.tx.Bucket(BucketLAChildIDs)

@@ -96,33 +96,145 @@ func TestRecordRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, c) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, c)
 	}
-	for _, bad := range [][]byte{nil, {1}, {3, '{', '}'}, {1, 'x'}, {2, 'x'}} {
+	for _, bad := range [][]byte{nil, {1}, {3, '{', '}'}, {4, '{', '}'}, {1, 'x'}, {2, 'x'}, {3, 0, 0, 0, 0, 0, 0, 0, 7}} {
 		if _, err := decodeChild(bad); !errors.Is(err, errBadRecord) {
 			t.Errorf("decode %q: %v", bad, err)
 		}
 	}
 }
 
-// A version 1 record (written before caseload kept a copy of the
-// placements) is read as a child with no placements, and written back as
-// version 2.
-func TestRecordVersion1(t *testing.T) {
-	c := fullChild("c1", "LA-1")
-	c.Placements = nil
-	b, err := encodeChild(c)
+// Records written before the revision header (version 2) and before the
+// placements copy (version 1) are read, and written back as version 3.
+func TestOlderRecordVersions(t *testing.T) {
+	for _, version := range []byte{recordVersionNoHeader, recordVersionNoPlacements} {
+		c := fullChild("c1", "LA-1")
+		if version == recordVersionNoPlacements {
+			c.Placements = nil
+		}
+		b, err := encodeChild(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := append([]byte{version}, b[recordHeader:]...) // the JSON straight after the version
+		if _, ok := recordRevision(old); ok {
+			t.Errorf("version %d: a revision read from a record without the header", version)
+		}
+		got, err := decodeChild(old)
+		if err != nil {
+			t.Fatalf("version %d: %v", version, err)
+		}
+		if !reflect.DeepEqual(got, c) {
+			t.Fatalf("version %d:\n got %+v\nwant %+v", version, got, c)
+		}
+		again, _ := encodeChild(got)
+		if rev, ok := recordRevision(again); again[0] != recordVersion || !ok || rev != c.Revision {
+			t.Fatalf("version %d rewritten as version %d, revision %d %v", version, again[0], rev, ok)
+		}
+	}
+}
+
+// A record whose header and JSON disagree on the revision is malformed.
+func TestRecordHeaderMustMatch(t *testing.T) {
+	b, err := encodeChild(fullChild("c1", "LA-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b[0] = recordVersionNoPlacements
-	got, err := decodeChild(b)
+	if rev, ok := recordRevision(b); !ok || rev != 7 {
+		t.Fatalf("header revision %d %v, want 7", rev, ok)
+	}
+	b[recordHeader-1]++
+	if _, err := decodeChild(b); !errors.Is(err, errBadRecord) {
+		t.Fatalf("decoded a record whose header disagrees: %v", err)
+	}
+}
+
+// A write starts from a copy of the in-memory child when that is the
+// stored revision, and from the stored record when it is not: after an
+// earlier write of the same transaction, or when the file holds a revision
+// the memory has not caught up with.
+func TestWriteReadsTheStoredRevision(t *testing.T) {
+	st, _, _ := newStore(t)
+	put(t, st, fullChild("c1", "LA-1")) // revision 7
+	write := func(fn func(tx caseload.MilestoneTx) error) {
+		t.Helper()
+		if err := st.Write(context.Background(), "", nil, nil, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shared, _ := st.Child("c1")
+	write(func(tx caseload.MilestoneTx) error {
+		c, err := tx.Child("c1")
+		if err != nil {
+			return err
+		}
+		if c == shared || !reflect.DeepEqual(c, shared.Clone()) {
+			t.Fatalf("the write did not get a copy of the stored child: %+v", c)
+		}
+		c.GivenName, c.Revision = "Ann", 8
+		if err := tx.PutChild(c); err != nil {
+			return err
+		}
+		if shared.GivenName != "Zoë" {
+			t.Fatal("the write changed the shared in-memory child")
+		}
+		// Read again in the same transaction: the file (revision 8) is
+		// ahead of memory (7), so the record is decoded.
+		again, err := tx.Child("c1")
+		if err != nil {
+			return err
+		}
+		if again.GivenName != "Ann" || again.Revision != 8 {
+			t.Fatalf("second read in the transaction: %s at revision %d", again.GivenName, again.Revision)
+		}
+		return nil
+	})
+	if c, _ := st.Child("c1"); c.GivenName != "Ann" || c.Revision != 8 {
+		t.Fatalf("in memory after the commit: %s at %d", c.GivenName, c.Revision)
+	}
+
+	// The file moves on without the memory (as between a commit and the
+	// memory catching up): the next write reads the file.
+	newer := fullChild("c1", "LA-1")
+	newer.GivenName, newer.Revision = "Bea", 9
+	raw, err := encodeChild(newer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, c) {
-		t.Fatalf("version 1:\n got %+v\nwant %+v", got, c)
+	if err := st.DB().Update(func(tx *bolt.Tx) error { return tx.Bucket(BucketChildren).Put([]byte("c1"), raw) }); err != nil {
+		t.Fatal(err)
 	}
-	if again, _ := encodeChild(got); again[0] != recordVersion {
-		t.Fatalf("rewritten with version %d, want %d", again[0], recordVersion)
+	write(func(tx caseload.MilestoneTx) error {
+		c, err := tx.Child("c1")
+		if err != nil {
+			return err
+		}
+		if c.GivenName != "Bea" || c.Revision != 9 {
+			t.Fatalf("read %s at revision %d; the file holds Bea at 9", c.GivenName, c.Revision)
+		}
+		return nil
+	})
+}
+
+// Every write of a child must raise its revision (the read above relies
+// on it): one that does not is refused and writes nothing.
+func TestPutChildMustRaiseTheRevision(t *testing.T) {
+	st, _, _ := newStore(t)
+	put(t, st, fullChild("c1", "LA-1")) // revision 7
+	same := fullChild("c1", "LA-1")
+	same.GivenName = "Ann"
+	err := st.Write(context.Background(), "", nil, nil, func(tx caseload.MilestoneTx) error { return tx.PutChild(same) })
+	if errs.KindOf(err) != errs.KindInternal {
+		t.Fatalf("a write at the stored revision: %v", err)
+	}
+	if c, _ := st.Child("c1"); c.GivenName != "Zoë" {
+		t.Fatalf("the refused write reached memory: %s", c.GivenName)
+	}
+	var stored *caseload.Child
+	if err := st.DB().View(func(tx *bolt.Tx) (err error) {
+		stored, err = decodeChild(tx.Bucket(BucketChildren).Get([]byte("c1")))
+		return err
+	}); err != nil || stored.GivenName != "Zoë" {
+		t.Fatalf("the refused write reached the file: %+v %v", stored, err)
 	}
 }
 
