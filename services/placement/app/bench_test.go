@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -115,6 +116,7 @@ func benchPlacement(b *testing.B, ns *natsembed.Server, retain time.Duration) {
 	b.Run("writes-64", func(b *testing.B) {
 		b.SetParallelism((benchCallers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 		ctx := context.Background()
+		cpu0 := processCPU(b)
 		b.ResetTimer()
 		b.RunParallel(func(p *testing.PB) {
 			for p.Next() {
@@ -128,6 +130,10 @@ func benchPlacement(b *testing.B, ns *natsembed.Server, retain time.Duration) {
 			}
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "placements/s")
+		// CPU time of the whole process (callers, placement, caseload,
+		// NATS) per placement: less noisy than the rate on a shared
+		// machine, and what a change must lower where the cores are busy.
+		b.ReportMetric(float64(processCPU(b)-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/placement")
 	})
 
 	b.Run("relay-lag-1000/s", func(b *testing.B) {
@@ -178,6 +184,15 @@ func benchPlacement(b *testing.B, ns *natsembed.Server, retain time.Duration) {
 		b.ReportMetric(ms(percentile(got, 99)), "lag-p99-ms")
 		b.ReportMetric(ms(got[len(got)-1]), "lag-max-ms")
 	})
+}
+
+// processCPU is the user and system CPU time the process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchDetails(i int) *placementv1.PlacementDetails {
