@@ -53,9 +53,11 @@ func (s *Server) Register(g *grpc.Server) { placementv1.RegisterPlacementService
 //     never made unchecked);
 //  3. the write is dry-run in a read transaction, so a refused write
 //     returns its violations without touching the group commit;
-//  4. the write runs for real in a group-commit transaction with its outbox
-//     row and idempotency entry, and the rules run again there against the
-//     committed state (two writes for one child may race between 3 and 4).
+//  4. the write commits in a group-commit transaction with its outbox row
+//     and idempotency entry: what the dry run would have written, if the
+//     child's record is still as the dry run read it, else the rules run
+//     again against the committed state (two writes for one child may race
+//     between 3 and 4).
 func (s *Server) write(ctx context.Context, requestID, childID string, req, resp proto.Message, fn func(tx placement.Tx, w placement.Write) error) error {
 	if found, err := s.store.Replay(requestID, req, resp); err != nil || found {
 		return err
@@ -70,10 +72,11 @@ func (s *Server) write(ctx context.Context, requestID, childID string, req, resp
 	}
 	w := placement.Write{ChildID: childID, Care: care, At: s.clock.Now(), NewID: id.String()}
 	run := func(tx placement.Tx) error { return fn(tx, w) }
-	if found, err := s.store.DryRun(requestID, req, resp, run); err != nil || found {
+	checked, found, err := s.store.DryRun(requestID, req, resp, run)
+	if err != nil || found {
 		return err
 	}
-	return s.store.Write(ctx, requestID, req, resp, run)
+	return s.store.WriteChecked(ctx, checked, run)
 }
 
 // details checks and converts a PlacementDetails.

@@ -3,26 +3,13 @@ package store
 import (
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/corporate-parenting/suite/pkg/codes"
-	"github.com/corporate-parenting/suite/pkg/events"
 	placementv1 "github.com/corporate-parenting/suite/pkg/gen/placement/v1"
 
 	"github.com/corporate-parenting/suite/services/placement/internal/placement"
 )
-
-// appendEvent writes e to the outbox in tx as a placementv1.PlacementEvent
-// (events.AppendEvent stamps event_id with the outbox row's id).
-func appendEvent(tx *bolt.Tx, e placement.Event) error {
-	msg, err := EventPB(e)
-	if err != nil {
-		return err
-	}
-	_, err = events.AppendEvent(tx, e.Kind.Subject(), msg)
-	return err
-}
 
 // EventPB is the contract's form of a placement event: the pseudonymous
 // child id, the date of effect and codes. No names, dates of birth,

@@ -11,6 +11,8 @@ import (
 	"github.com/corporate-parenting/suite/pkg/clock"
 	"github.com/corporate-parenting/suite/pkg/codes"
 	"github.com/corporate-parenting/suite/pkg/errs"
+	"github.com/corporate-parenting/suite/pkg/events"
+	placementv1 "github.com/corporate-parenting/suite/pkg/gen/placement/v1"
 	"github.com/corporate-parenting/suite/pkg/idem"
 
 	"github.com/corporate-parenting/suite/services/placement/internal/placement"
@@ -77,14 +79,56 @@ func (s *Store) Replay(requestID string, req, resp proto.Message) (found bool, e
 // commit, where its failure would make the whole batch run again. If
 // requestID was already recorded (a concurrent retry committed meanwhile)
 // resp holds the first response and found is true.
-func (s *Store) DryRun(requestID string, req, resp proto.Message, fn func(tx placement.Tx) error) (found bool, err error) {
+//
+// Otherwise checked holds what fn read and what it would write, for
+// WriteChecked.
+func (s *Store) DryRun(requestID string, req, resp proto.Message, fn func(tx placement.Tx) error) (checked *Checked, found bool, err error) {
+	w := &writeTx{dry: &Checked{requestID: requestID, req: req, resp: resp}}
 	err = s.db.View(func(btx *bolt.Tx) error {
+		w.tx = btx
 		if found, err = idem.Check(btx, requestID, req, resp); err != nil || found {
 			return err
 		}
-		return fn(&writeTx{tx: btx, dryRun: true})
+		return fn(w)
 	})
-	return found, err
+	if err != nil || found {
+		return nil, found, err
+	}
+	if resp != nil {
+		w.dry.filled = proto.Clone(resp)
+	}
+	return w.dry, false, nil
+}
+
+// Checked is a write DryRun accepted: the child records it read, as it
+// read them, and the records and events it would write.
+type Checked struct {
+	requestID    string
+	req, resp    proto.Message
+	filled       proto.Message     // resp as the dry run left it
+	read         map[string][]byte // child id → record read (nil: none stored)
+	records      map[string][]byte // child id → record to write, encoded
+	recordsOrder []string          // the order PutChild was called in
+	events       []outboxEvent     // in the order emitted
+}
+
+// outboxEvent is an event ready for the outbox.
+type outboxEvent struct {
+	subject string
+	msg     *placementv1.PlacementEvent
+}
+
+// current reports whether every child record the dry run read is still
+// stored as it was: then the write, which depends only on what it reads
+// through its transaction, would do exactly what the dry run did.
+func (c *Checked) current(btx *bolt.Tx) bool {
+	b := btx.Bucket(BucketChildren)
+	for id, v := range c.read {
+		if !bytes.Equal(b.Get([]byte(id)), v) {
+			return false
+		}
+	}
+	return true
 }
 
 // Write runs fn in one durable write transaction together with the
@@ -96,6 +140,20 @@ func (s *Store) DryRun(requestID string, req, resp proto.Message, fn func(tx pla
 // run fn more than once (resp is reset each time), so fn must depend only
 // on what it reads through the Tx and on values fixed before the call.
 func (s *Store) Write(ctx context.Context, requestID string, req, resp proto.Message, fn func(tx placement.Tx) error) error {
+	return s.write(ctx, requestID, req, resp, fn, nil)
+}
+
+// WriteChecked is Write for a write DryRun accepted (fn is the function
+// the dry run ran). If the child records the dry run read are unchanged in
+// the group-commit transaction, what the dry run would have written is
+// written, and fn does not run again (it would decode the same records,
+// apply the same rules and reach the same result); if another write
+// changed one of them meanwhile, fn runs against the committed state.
+func (s *Store) WriteChecked(ctx context.Context, c *Checked, fn func(tx placement.Tx) error) error {
+	return s.write(ctx, c.requestID, c.req, c.resp, fn, c)
+}
+
+func (s *Store) write(ctx context.Context, requestID string, req, resp proto.Message, fn func(tx placement.Tx) error, checked *Checked) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -108,7 +166,14 @@ func (s *Store) Write(ctx context.Context, requestID string, req, resp proto.Mes
 		if found, err := idem.Check(btx, requestID, req, resp); err != nil || found {
 			return err
 		}
-		if err := fn(w); err != nil {
+		if checked != nil && checked.current(btx) {
+			if err := w.replay(checked); err != nil {
+				return err
+			}
+			if resp != nil {
+				proto.Merge(resp, checked.filled)
+			}
+		} else if err := fn(w); err != nil {
 			return err
 		}
 		return idem.Record(btx, requestID, req, resp, s.clock.Now())
@@ -199,11 +264,12 @@ func readChild(tx *bolt.Tx, id string) (*placement.Child, error) {
 	return c, nil
 }
 
-// writeTx is placement.Tx over one bbolt transaction. A dry run reads the
-// file and keeps its writes to itself.
+// writeTx is placement.Tx over one bbolt transaction. A dry run (dry set)
+// reads the file, keeps its writes to itself and notes in dry what it read
+// and what it would write.
 type writeTx struct {
 	tx      *bolt.Tx
-	dryRun  bool
+	dry     *Checked
 	put     map[string]*placement.Child
 	emitted int
 }
@@ -211,6 +277,15 @@ type writeTx struct {
 func (w *writeTx) Child(id string) (*placement.Child, error) {
 	if c, ok := w.put[id]; ok {
 		return c, nil
+	}
+	if w.dry != nil {
+		if _, ok := w.dry.read[id]; !ok {
+			if w.dry.read == nil {
+				w.dry.read = map[string][]byte{}
+			}
+			// bbolt's bytes live as long as the transaction; keep a copy.
+			w.dry.read[id] = bytes.Clone(w.tx.Bucket(BucketChildren).Get([]byte(id)))
+		}
 	}
 	return readChild(w.tx, id)
 }
@@ -223,12 +298,19 @@ func (w *writeTx) PutChild(c *placement.Child) error {
 		w.put = map[string]*placement.Child{}
 	}
 	w.put[c.ID] = c
-	if w.dryRun {
-		return nil
-	}
 	v, err := encodeChild(c)
 	if err != nil {
 		return errs.Wrap(errs.KindInternal, err, "encode child record")
+	}
+	if d := w.dry; d != nil {
+		if d.records == nil {
+			d.records = map[string][]byte{}
+		}
+		if _, ok := d.records[c.ID]; !ok {
+			d.recordsOrder = append(d.recordsOrder, c.ID)
+		}
+		d.records[c.ID] = v
+		return nil
 	}
 	if err := w.tx.Bucket(BucketChildren).Put([]byte(c.ID), v); err != nil {
 		return errs.Wrap(errs.KindInternal, err, "write child record")
@@ -237,13 +319,39 @@ func (w *writeTx) PutChild(c *placement.Child) error {
 }
 
 func (w *writeTx) Emit(e placement.Event) error {
-	if w.dryRun {
-		_, err := EventPB(e) // the event must at least be well formed
+	msg, err := EventPB(e)
+	if err != nil {
 		return err
 	}
-	if err := appendEvent(w.tx, e); err != nil {
+	ev := outboxEvent{subject: e.Kind.Subject(), msg: msg}
+	if w.dry != nil {
+		w.dry.events = append(w.dry.events, ev)
+		return nil
+	}
+	return w.appendEvent(ev)
+}
+
+// appendEvent writes the event to the outbox (events.AppendEvent stamps
+// event_id with the outbox row's id).
+func (w *writeTx) appendEvent(ev outboxEvent) error {
+	if _, err := events.AppendEvent(w.tx, ev.subject, ev.msg); err != nil {
 		return errs.Wrap(errs.KindInternal, err, "append event")
 	}
 	w.emitted++
+	return nil
+}
+
+// replay writes what a dry run would have written.
+func (w *writeTx) replay(c *Checked) error {
+	for _, id := range c.recordsOrder {
+		if err := w.tx.Bucket(BucketChildren).Put([]byte(id), c.records[id]); err != nil {
+			return errs.Wrap(errs.KindInternal, err, "write child record")
+		}
+	}
+	for _, ev := range c.events {
+		if err := w.appendEvent(ev); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -224,7 +225,7 @@ func outboxLen(t *testing.T, st *Store) int {
 
 func TestDryRunWritesNothing(t *testing.T) {
 	st, notified := newStore(t)
-	found, err := st.DryRun("req-1", wrapperspb.String("x"), &wrapperspb.StringValue{}, func(tx placement.Tx) error {
+	_, found, err := st.DryRun("req-1", wrapperspb.String("x"), &wrapperspb.StringValue{}, func(tx placement.Tx) error {
 		c := sample("child-1")
 		if err := tx.PutChild(c); err != nil {
 			return err
@@ -244,11 +245,112 @@ func TestDryRunWritesNothing(t *testing.T) {
 		t.Errorf("dry run wrote: %+v, outbox %d, notified %d", c, outboxLen(t, st), *notified)
 	}
 	// A malformed event is caught by the dry run too.
-	_, err = st.DryRun("", nil, nil, func(tx placement.Tx) error {
+	_, _, err = st.DryRun("", nil, nil, func(tx placement.Tx) error {
 		return tx.Emit(placement.Event{Kind: placement.EventChanged, ChildID: "c", Placement: &placement.Placement{}})
 	})
 	if err == nil {
 		t.Error("dry run accepted a change event without its previous placement")
+	}
+}
+
+// A write the dry run accepted commits what the dry run would have
+// written, without running again, when the child's record is unchanged;
+// when another write changed or created it meanwhile, the write runs again
+// against the committed state.
+func TestWriteChecked(t *testing.T) {
+	st, notified := newStore(t)
+	ctx := context.Background()
+	runs := 0
+	// move appends a placement to whatever the child has, so its result
+	// shows which state it ran against.
+	move := func(resp *wrapperspb.StringValue) func(tx placement.Tx) error {
+		return func(tx placement.Tx) error {
+			runs++
+			c, err := tx.Child("child-1")
+			if err != nil {
+				return err
+			}
+			p := placement.Placement{ID: fmt.Sprintf("p%d", len(c.Placements)), Place: "U4", Location: "IN",
+				Start: d("2025-04-01").AddDays(len(c.Placements)), Created: created}
+			c.Placements = append(c.Placements, p)
+			if err := tx.PutChild(c); err != nil {
+				return err
+			}
+			resp.Value = fmt.Sprintf("%s at %d", p.ID, len(c.Placements))
+			return tx.Emit(placement.Event{Kind: placement.EventStarted, ChildID: c.ID, Date: p.Start, At: created, Placement: &p})
+		}
+	}
+	checked := func(reqID string) (*Checked, *wrapperspb.StringValue, func(tx placement.Tx) error) {
+		t.Helper()
+		resp := &wrapperspb.StringValue{}
+		fn := move(resp)
+		c, found, err := st.DryRun(reqID, wrapperspb.String(reqID), resp, fn)
+		if err != nil || found {
+			t.Fatalf("dry run %s: %v %v", reqID, found, err)
+		}
+		return c, resp, fn
+	}
+	placements := func() []string {
+		t.Helper()
+		c, err := st.Child("child-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, p := range c.Placements {
+			ids = append(ids, p.ID)
+		}
+		return ids
+	}
+
+	// Unchanged since the dry run (no record then, none now).
+	c, resp, fn := checked("req-1")
+	runs = 0
+	if err := st.WriteChecked(ctx, c, fn); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 0 || resp.GetValue() != "p0 at 1" || !slices.Equal(placements(), []string{"p0"}) || outboxLen(t, st) != 1 || *notified != 1 {
+		t.Fatalf("unchanged: ran %d times, resp %q, placements %v, outbox %d, notified %d",
+			runs, resp.GetValue(), placements(), outboxLen(t, st), *notified)
+	}
+	again := &wrapperspb.StringValue{}
+	if found, err := st.Replay("req-1", wrapperspb.String("req-1"), again); !found || err != nil || again.GetValue() != "p0 at 1" {
+		t.Fatalf("the idempotency entry: %v %v %q", found, err, again.GetValue())
+	}
+
+	// Changed between the dry run and the write.
+	c, resp, fn = checked("req-2")
+	if err := st.Write(ctx, "other", wrapperspb.String("other"), &wrapperspb.StringValue{}, move(&wrapperspb.StringValue{})); err != nil {
+		t.Fatal(err)
+	}
+	runs = 0
+	if err := st.WriteChecked(ctx, c, fn); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 || resp.GetValue() != "p2 at 3" || !slices.Equal(placements(), []string{"p0", "p1", "p2"}) || outboxLen(t, st) != 3 {
+		t.Fatalf("changed: ran %d times, resp %q, placements %v, outbox %d", runs, resp.GetValue(), placements(), outboxLen(t, st))
+	}
+
+	// Another child written meanwhile: nothing the dry run read changed.
+	c, resp, fn = checked("req-3")
+	putChild(t, st, sample("child-2"))
+	runs = 0
+	if err := st.WriteChecked(ctx, c, fn); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 0 || resp.GetValue() != "p3 at 4" || len(placements()) != 4 {
+		t.Fatalf("another child written: ran %d times, resp %q, placements %v", runs, resp.GetValue(), placements())
+	}
+
+	// The child's record replaced meanwhile (here by an empty one).
+	c, resp, fn = checked("req-4")
+	putChild(t, st, &placement.Child{ID: "child-1"})
+	runs = 0
+	if err := st.WriteChecked(ctx, c, fn); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 || resp.GetValue() != "p0 at 1" || !slices.Equal(placements(), []string{"p0"}) {
+		t.Fatalf("replaced: ran %d times, resp %q, placements %v", runs, resp.GetValue(), placements())
 	}
 }
 
