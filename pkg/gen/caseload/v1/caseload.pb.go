@@ -168,6 +168,64 @@ func (LeavingCareStatus) EnumDescriptor() ([]byte, []int) {
 	return file_caseload_v1_caseload_proto_rawDescGZIP(), []int{1}
 }
 
+// CareHistoryView says how much of a child's care history GetCareHistory
+// returns.
+type CareHistoryView int32
+
+const (
+	// Unset: the full history.
+	CareHistoryView_CARE_HISTORY_VIEW_UNSPECIFIED CareHistoryView = 0
+	// Everything in GetCareHistoryResponse, the derived 903 episodes included.
+	CareHistoryView_CARE_HISTORY_VIEW_FULL CareHistoryView = 1
+	// Everything but the derived 903 episodes: date of birth, UASC status,
+	// periods of care with their legal statuses, and corrections. What a
+	// service checking a write against the child's care needs (placement,
+	// care-leaver); the episodes grow with every placement and are derived
+	// on each call, so leaving them out saves caseload and the caller work.
+	CareHistoryView_CARE_HISTORY_VIEW_CARE CareHistoryView = 2
+)
+
+// Enum value maps for CareHistoryView.
+var (
+	CareHistoryView_name = map[int32]string{
+		0: "CARE_HISTORY_VIEW_UNSPECIFIED",
+		1: "CARE_HISTORY_VIEW_FULL",
+		2: "CARE_HISTORY_VIEW_CARE",
+	}
+	CareHistoryView_value = map[string]int32{
+		"CARE_HISTORY_VIEW_UNSPECIFIED": 0,
+		"CARE_HISTORY_VIEW_FULL":        1,
+		"CARE_HISTORY_VIEW_CARE":        2,
+	}
+)
+
+func (x CareHistoryView) Enum() *CareHistoryView {
+	p := new(CareHistoryView)
+	*p = x
+	return p
+}
+
+func (x CareHistoryView) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CareHistoryView) Descriptor() protoreflect.EnumDescriptor {
+	return file_caseload_v1_caseload_proto_enumTypes[2].Descriptor()
+}
+
+func (CareHistoryView) Type() protoreflect.EnumType {
+	return &file_caseload_v1_caseload_proto_enumTypes[2]
+}
+
+func (x CareHistoryView) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CareHistoryView.Descriptor instead.
+func (CareHistoryView) EnumDescriptor() ([]byte, []int) {
+	return file_caseload_v1_caseload_proto_rawDescGZIP(), []int{2}
+}
+
 // Child is a child the council is or was responsible for.
 type Child struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1995,7 +2053,9 @@ func (x *CorrectCareRecordResponse) GetPeriod() *PeriodOfCare {
 type GetCareHistoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The child.
-	ChildId       string `protobuf:"bytes,1,opt,name=child_id,json=childId,proto3" json:"child_id,omitempty"`
+	ChildId string `protobuf:"bytes,1,opt,name=child_id,json=childId,proto3" json:"child_id,omitempty"`
+	// How much of the history to return; unset is CARE_HISTORY_VIEW_FULL.
+	View          CareHistoryView `protobuf:"varint,2,opt,name=view,proto3,enum=caseload.v1.CareHistoryView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2037,6 +2097,13 @@ func (x *GetCareHistoryRequest) GetChildId() string {
 	return ""
 }
 
+func (x *GetCareHistoryRequest) GetView() CareHistoryView {
+	if x != nil {
+		return x.View
+	}
+	return CareHistoryView_CARE_HISTORY_VIEW_UNSPECIFIED
+}
+
 // GetCareHistoryResponse is the child's whole care history.
 type GetCareHistoryResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2048,7 +2115,8 @@ type GetCareHistoryResponse struct {
 	Uasc *UascStatus `protobuf:"bytes,3,opt,name=uasc,proto3" json:"uasc,omitempty"`
 	// Every period of care, oldest first.
 	Periods []*PeriodOfCare `protobuf:"bytes,4,rep,name=periods,proto3" json:"periods,omitempty"`
-	// The derived 903 episodes, oldest first.
+	// The derived 903 episodes, oldest first; empty for
+	// CARE_HISTORY_VIEW_CARE.
 	Episodes []*Episode `protobuf:"bytes,5,rep,name=episodes,proto3" json:"episodes,omitempty"`
 	// Corrections made to the history, oldest first.
 	Corrections   []*Correction `protobuf:"bytes,6,rep,name=corrections,proto3" json:"corrections,omitempty"`
@@ -2750,9 +2818,10 @@ const file_caseload_v1_caseload_proto_rawDesc = "" +
 	"\n" +
 	"correction\"N\n" +
 	"\x19CorrectCareRecordResponse\x121\n" +
-	"\x06period\x18\x01 \x01(\v2\x19.caseload.v1.PeriodOfCareR\x06period\"2\n" +
+	"\x06period\x18\x01 \x01(\v2\x19.caseload.v1.PeriodOfCareR\x06period\"d\n" +
 	"\x15GetCareHistoryRequest\x12\x19\n" +
-	"\bchild_id\x18\x01 \x01(\tR\achildId\"\xa6\x02\n" +
+	"\bchild_id\x18\x01 \x01(\tR\achildId\x120\n" +
+	"\x04view\x18\x02 \x01(\x0e2\x1c.caseload.v1.CareHistoryViewR\x04view\"\xa6\x02\n" +
 	"\x16GetCareHistoryResponse\x12\x19\n" +
 	"\bchild_id\x18\x01 \x01(\tR\achildId\x12\"\n" +
 	"\rdate_of_birth\x18\x02 \x01(\tR\vdateOfBirth\x12+\n" +
@@ -2808,7 +2877,11 @@ const file_caseload_v1_caseload_proto_rawDesc = "" +
 	"\x18LEAVING_CARE_STATUS_NONE\x10\x01\x12 \n" +
 	"\x1cLEAVING_CARE_STATUS_ELIGIBLE\x10\x02\x12 \n" +
 	"\x1cLEAVING_CARE_STATUS_RELEVANT\x10\x03\x12'\n" +
-	"#LEAVING_CARE_STATUS_FORMER_RELEVANT\x10\x042\xb0\t\n" +
+	"#LEAVING_CARE_STATUS_FORMER_RELEVANT\x10\x04*l\n" +
+	"\x0fCareHistoryView\x12!\n" +
+	"\x1dCARE_HISTORY_VIEW_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16CARE_HISTORY_VIEW_FULL\x10\x01\x12\x1a\n" +
+	"\x16CARE_HISTORY_VIEW_CARE\x10\x022\xb0\t\n" +
 	"\x0fCaseloadService\x12V\n" +
 	"\rRegisterChild\x12!.caseload.v1.RegisterChildRequest\x1a\".caseload.v1.RegisterChildResponse\x12P\n" +
 	"\vUpdateChild\x12\x1f.caseload.v1.UpdateChildRequest\x1a .caseload.v1.UpdateChildResponse\x12V\n" +
@@ -2837,105 +2910,107 @@ func file_caseload_v1_caseload_proto_rawDescGZIP() []byte {
 	return file_caseload_v1_caseload_proto_rawDescData
 }
 
-var file_caseload_v1_caseload_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_caseload_v1_caseload_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_caseload_v1_caseload_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_caseload_v1_caseload_proto_goTypes = []any{
 	(ChildStatus)(0),                  // 0: caseload.v1.ChildStatus
 	(LeavingCareStatus)(0),            // 1: caseload.v1.LeavingCareStatus
-	(*Child)(nil),                     // 2: caseload.v1.Child
-	(*UascStatus)(nil),                // 3: caseload.v1.UascStatus
-	(*PeriodOfCare)(nil),              // 4: caseload.v1.PeriodOfCare
-	(*LegalStatusSpell)(nil),          // 5: caseload.v1.LegalStatusSpell
-	(*Episode)(nil),                   // 6: caseload.v1.Episode
-	(*Allocation)(nil),                // 7: caseload.v1.Allocation
-	(*RegisterChildRequest)(nil),      // 8: caseload.v1.RegisterChildRequest
-	(*RegisterChildResponse)(nil),     // 9: caseload.v1.RegisterChildResponse
-	(*UpdateChildRequest)(nil),        // 10: caseload.v1.UpdateChildRequest
-	(*UpdateChildResponse)(nil),       // 11: caseload.v1.UpdateChildResponse
-	(*SetUascStatusRequest)(nil),      // 12: caseload.v1.SetUascStatusRequest
-	(*SetUascStatusResponse)(nil),     // 13: caseload.v1.SetUascStatusResponse
-	(*GetChildRequest)(nil),           // 14: caseload.v1.GetChildRequest
-	(*GetChildResponse)(nil),          // 15: caseload.v1.GetChildResponse
-	(*ListChildrenRequest)(nil),       // 16: caseload.v1.ListChildrenRequest
-	(*ListChildrenResponse)(nil),      // 17: caseload.v1.ListChildrenResponse
-	(*StartPeriodOfCareRequest)(nil),  // 18: caseload.v1.StartPeriodOfCareRequest
-	(*StartPeriodOfCareResponse)(nil), // 19: caseload.v1.StartPeriodOfCareResponse
-	(*ChangeLegalStatusRequest)(nil),  // 20: caseload.v1.ChangeLegalStatusRequest
-	(*ChangeLegalStatusResponse)(nil), // 21: caseload.v1.ChangeLegalStatusResponse
-	(*EndPeriodOfCareRequest)(nil),    // 22: caseload.v1.EndPeriodOfCareRequest
-	(*EndPeriodOfCareResponse)(nil),   // 23: caseload.v1.EndPeriodOfCareResponse
-	(*CorrectCareRecordRequest)(nil),  // 24: caseload.v1.CorrectCareRecordRequest
-	(*CorrectCareRecordResponse)(nil), // 25: caseload.v1.CorrectCareRecordResponse
-	(*GetCareHistoryRequest)(nil),     // 26: caseload.v1.GetCareHistoryRequest
-	(*GetCareHistoryResponse)(nil),    // 27: caseload.v1.GetCareHistoryResponse
-	(*Correction)(nil),                // 28: caseload.v1.Correction
-	(*GetLegalCategoryRequest)(nil),   // 29: caseload.v1.GetLegalCategoryRequest
-	(*GetLegalCategoryResponse)(nil),  // 30: caseload.v1.GetLegalCategoryResponse
-	(*AllocateWorkerRequest)(nil),     // 31: caseload.v1.AllocateWorkerRequest
-	(*AllocateWorkerResponse)(nil),    // 32: caseload.v1.AllocateWorkerResponse
-	(*ListAllocationsRequest)(nil),    // 33: caseload.v1.ListAllocationsRequest
-	(*ListAllocationsResponse)(nil),   // 34: caseload.v1.ListAllocationsResponse
-	(*timestamppb.Timestamp)(nil),     // 35: google.protobuf.Timestamp
+	(CareHistoryView)(0),              // 2: caseload.v1.CareHistoryView
+	(*Child)(nil),                     // 3: caseload.v1.Child
+	(*UascStatus)(nil),                // 4: caseload.v1.UascStatus
+	(*PeriodOfCare)(nil),              // 5: caseload.v1.PeriodOfCare
+	(*LegalStatusSpell)(nil),          // 6: caseload.v1.LegalStatusSpell
+	(*Episode)(nil),                   // 7: caseload.v1.Episode
+	(*Allocation)(nil),                // 8: caseload.v1.Allocation
+	(*RegisterChildRequest)(nil),      // 9: caseload.v1.RegisterChildRequest
+	(*RegisterChildResponse)(nil),     // 10: caseload.v1.RegisterChildResponse
+	(*UpdateChildRequest)(nil),        // 11: caseload.v1.UpdateChildRequest
+	(*UpdateChildResponse)(nil),       // 12: caseload.v1.UpdateChildResponse
+	(*SetUascStatusRequest)(nil),      // 13: caseload.v1.SetUascStatusRequest
+	(*SetUascStatusResponse)(nil),     // 14: caseload.v1.SetUascStatusResponse
+	(*GetChildRequest)(nil),           // 15: caseload.v1.GetChildRequest
+	(*GetChildResponse)(nil),          // 16: caseload.v1.GetChildResponse
+	(*ListChildrenRequest)(nil),       // 17: caseload.v1.ListChildrenRequest
+	(*ListChildrenResponse)(nil),      // 18: caseload.v1.ListChildrenResponse
+	(*StartPeriodOfCareRequest)(nil),  // 19: caseload.v1.StartPeriodOfCareRequest
+	(*StartPeriodOfCareResponse)(nil), // 20: caseload.v1.StartPeriodOfCareResponse
+	(*ChangeLegalStatusRequest)(nil),  // 21: caseload.v1.ChangeLegalStatusRequest
+	(*ChangeLegalStatusResponse)(nil), // 22: caseload.v1.ChangeLegalStatusResponse
+	(*EndPeriodOfCareRequest)(nil),    // 23: caseload.v1.EndPeriodOfCareRequest
+	(*EndPeriodOfCareResponse)(nil),   // 24: caseload.v1.EndPeriodOfCareResponse
+	(*CorrectCareRecordRequest)(nil),  // 25: caseload.v1.CorrectCareRecordRequest
+	(*CorrectCareRecordResponse)(nil), // 26: caseload.v1.CorrectCareRecordResponse
+	(*GetCareHistoryRequest)(nil),     // 27: caseload.v1.GetCareHistoryRequest
+	(*GetCareHistoryResponse)(nil),    // 28: caseload.v1.GetCareHistoryResponse
+	(*Correction)(nil),                // 29: caseload.v1.Correction
+	(*GetLegalCategoryRequest)(nil),   // 30: caseload.v1.GetLegalCategoryRequest
+	(*GetLegalCategoryResponse)(nil),  // 31: caseload.v1.GetLegalCategoryResponse
+	(*AllocateWorkerRequest)(nil),     // 32: caseload.v1.AllocateWorkerRequest
+	(*AllocateWorkerResponse)(nil),    // 33: caseload.v1.AllocateWorkerResponse
+	(*ListAllocationsRequest)(nil),    // 34: caseload.v1.ListAllocationsRequest
+	(*ListAllocationsResponse)(nil),   // 35: caseload.v1.ListAllocationsResponse
+	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
 }
 var file_caseload_v1_caseload_proto_depIdxs = []int32{
-	3,  // 0: caseload.v1.Child.uasc:type_name -> caseload.v1.UascStatus
+	4,  // 0: caseload.v1.Child.uasc:type_name -> caseload.v1.UascStatus
 	0,  // 1: caseload.v1.Child.status:type_name -> caseload.v1.ChildStatus
-	7,  // 2: caseload.v1.Child.current_allocation:type_name -> caseload.v1.Allocation
-	4,  // 3: caseload.v1.Child.current_period:type_name -> caseload.v1.PeriodOfCare
-	35, // 4: caseload.v1.Child.create_time:type_name -> google.protobuf.Timestamp
-	35, // 5: caseload.v1.Child.update_time:type_name -> google.protobuf.Timestamp
-	5,  // 6: caseload.v1.PeriodOfCare.legal_statuses:type_name -> caseload.v1.LegalStatusSpell
-	2,  // 7: caseload.v1.RegisterChildResponse.child:type_name -> caseload.v1.Child
-	2,  // 8: caseload.v1.UpdateChildResponse.child:type_name -> caseload.v1.Child
-	3,  // 9: caseload.v1.SetUascStatusRequest.uasc:type_name -> caseload.v1.UascStatus
-	2,  // 10: caseload.v1.SetUascStatusResponse.child:type_name -> caseload.v1.Child
-	2,  // 11: caseload.v1.GetChildResponse.child:type_name -> caseload.v1.Child
+	8,  // 2: caseload.v1.Child.current_allocation:type_name -> caseload.v1.Allocation
+	5,  // 3: caseload.v1.Child.current_period:type_name -> caseload.v1.PeriodOfCare
+	36, // 4: caseload.v1.Child.create_time:type_name -> google.protobuf.Timestamp
+	36, // 5: caseload.v1.Child.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 6: caseload.v1.PeriodOfCare.legal_statuses:type_name -> caseload.v1.LegalStatusSpell
+	3,  // 7: caseload.v1.RegisterChildResponse.child:type_name -> caseload.v1.Child
+	3,  // 8: caseload.v1.UpdateChildResponse.child:type_name -> caseload.v1.Child
+	4,  // 9: caseload.v1.SetUascStatusRequest.uasc:type_name -> caseload.v1.UascStatus
+	3,  // 10: caseload.v1.SetUascStatusResponse.child:type_name -> caseload.v1.Child
+	3,  // 11: caseload.v1.GetChildResponse.child:type_name -> caseload.v1.Child
 	0,  // 12: caseload.v1.ListChildrenRequest.status:type_name -> caseload.v1.ChildStatus
-	2,  // 13: caseload.v1.ListChildrenResponse.children:type_name -> caseload.v1.Child
-	4,  // 14: caseload.v1.StartPeriodOfCareResponse.period:type_name -> caseload.v1.PeriodOfCare
-	4,  // 15: caseload.v1.ChangeLegalStatusResponse.period:type_name -> caseload.v1.PeriodOfCare
-	4,  // 16: caseload.v1.EndPeriodOfCareResponse.period:type_name -> caseload.v1.PeriodOfCare
+	3,  // 13: caseload.v1.ListChildrenResponse.children:type_name -> caseload.v1.Child
+	5,  // 14: caseload.v1.StartPeriodOfCareResponse.period:type_name -> caseload.v1.PeriodOfCare
+	5,  // 15: caseload.v1.ChangeLegalStatusResponse.period:type_name -> caseload.v1.PeriodOfCare
+	5,  // 16: caseload.v1.EndPeriodOfCareResponse.period:type_name -> caseload.v1.PeriodOfCare
 	1,  // 17: caseload.v1.EndPeriodOfCareResponse.leaving_care_status:type_name -> caseload.v1.LeavingCareStatus
-	4,  // 18: caseload.v1.CorrectCareRecordResponse.period:type_name -> caseload.v1.PeriodOfCare
-	3,  // 19: caseload.v1.GetCareHistoryResponse.uasc:type_name -> caseload.v1.UascStatus
-	4,  // 20: caseload.v1.GetCareHistoryResponse.periods:type_name -> caseload.v1.PeriodOfCare
-	6,  // 21: caseload.v1.GetCareHistoryResponse.episodes:type_name -> caseload.v1.Episode
-	28, // 22: caseload.v1.GetCareHistoryResponse.corrections:type_name -> caseload.v1.Correction
-	35, // 23: caseload.v1.Correction.time:type_name -> google.protobuf.Timestamp
-	1,  // 24: caseload.v1.GetLegalCategoryResponse.leaving_care_status:type_name -> caseload.v1.LeavingCareStatus
-	7,  // 25: caseload.v1.AllocateWorkerResponse.allocation:type_name -> caseload.v1.Allocation
-	7,  // 26: caseload.v1.ListAllocationsResponse.allocations:type_name -> caseload.v1.Allocation
-	8,  // 27: caseload.v1.CaseloadService.RegisterChild:input_type -> caseload.v1.RegisterChildRequest
-	10, // 28: caseload.v1.CaseloadService.UpdateChild:input_type -> caseload.v1.UpdateChildRequest
-	12, // 29: caseload.v1.CaseloadService.SetUascStatus:input_type -> caseload.v1.SetUascStatusRequest
-	14, // 30: caseload.v1.CaseloadService.GetChild:input_type -> caseload.v1.GetChildRequest
-	16, // 31: caseload.v1.CaseloadService.ListChildren:input_type -> caseload.v1.ListChildrenRequest
-	18, // 32: caseload.v1.CaseloadService.StartPeriodOfCare:input_type -> caseload.v1.StartPeriodOfCareRequest
-	20, // 33: caseload.v1.CaseloadService.ChangeLegalStatus:input_type -> caseload.v1.ChangeLegalStatusRequest
-	22, // 34: caseload.v1.CaseloadService.EndPeriodOfCare:input_type -> caseload.v1.EndPeriodOfCareRequest
-	24, // 35: caseload.v1.CaseloadService.CorrectCareRecord:input_type -> caseload.v1.CorrectCareRecordRequest
-	26, // 36: caseload.v1.CaseloadService.GetCareHistory:input_type -> caseload.v1.GetCareHistoryRequest
-	29, // 37: caseload.v1.CaseloadService.GetLegalCategory:input_type -> caseload.v1.GetLegalCategoryRequest
-	31, // 38: caseload.v1.CaseloadService.AllocateWorker:input_type -> caseload.v1.AllocateWorkerRequest
-	33, // 39: caseload.v1.CaseloadService.ListAllocations:input_type -> caseload.v1.ListAllocationsRequest
-	9,  // 40: caseload.v1.CaseloadService.RegisterChild:output_type -> caseload.v1.RegisterChildResponse
-	11, // 41: caseload.v1.CaseloadService.UpdateChild:output_type -> caseload.v1.UpdateChildResponse
-	13, // 42: caseload.v1.CaseloadService.SetUascStatus:output_type -> caseload.v1.SetUascStatusResponse
-	15, // 43: caseload.v1.CaseloadService.GetChild:output_type -> caseload.v1.GetChildResponse
-	17, // 44: caseload.v1.CaseloadService.ListChildren:output_type -> caseload.v1.ListChildrenResponse
-	19, // 45: caseload.v1.CaseloadService.StartPeriodOfCare:output_type -> caseload.v1.StartPeriodOfCareResponse
-	21, // 46: caseload.v1.CaseloadService.ChangeLegalStatus:output_type -> caseload.v1.ChangeLegalStatusResponse
-	23, // 47: caseload.v1.CaseloadService.EndPeriodOfCare:output_type -> caseload.v1.EndPeriodOfCareResponse
-	25, // 48: caseload.v1.CaseloadService.CorrectCareRecord:output_type -> caseload.v1.CorrectCareRecordResponse
-	27, // 49: caseload.v1.CaseloadService.GetCareHistory:output_type -> caseload.v1.GetCareHistoryResponse
-	30, // 50: caseload.v1.CaseloadService.GetLegalCategory:output_type -> caseload.v1.GetLegalCategoryResponse
-	32, // 51: caseload.v1.CaseloadService.AllocateWorker:output_type -> caseload.v1.AllocateWorkerResponse
-	34, // 52: caseload.v1.CaseloadService.ListAllocations:output_type -> caseload.v1.ListAllocationsResponse
-	40, // [40:53] is the sub-list for method output_type
-	27, // [27:40] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	5,  // 18: caseload.v1.CorrectCareRecordResponse.period:type_name -> caseload.v1.PeriodOfCare
+	2,  // 19: caseload.v1.GetCareHistoryRequest.view:type_name -> caseload.v1.CareHistoryView
+	4,  // 20: caseload.v1.GetCareHistoryResponse.uasc:type_name -> caseload.v1.UascStatus
+	5,  // 21: caseload.v1.GetCareHistoryResponse.periods:type_name -> caseload.v1.PeriodOfCare
+	7,  // 22: caseload.v1.GetCareHistoryResponse.episodes:type_name -> caseload.v1.Episode
+	29, // 23: caseload.v1.GetCareHistoryResponse.corrections:type_name -> caseload.v1.Correction
+	36, // 24: caseload.v1.Correction.time:type_name -> google.protobuf.Timestamp
+	1,  // 25: caseload.v1.GetLegalCategoryResponse.leaving_care_status:type_name -> caseload.v1.LeavingCareStatus
+	8,  // 26: caseload.v1.AllocateWorkerResponse.allocation:type_name -> caseload.v1.Allocation
+	8,  // 27: caseload.v1.ListAllocationsResponse.allocations:type_name -> caseload.v1.Allocation
+	9,  // 28: caseload.v1.CaseloadService.RegisterChild:input_type -> caseload.v1.RegisterChildRequest
+	11, // 29: caseload.v1.CaseloadService.UpdateChild:input_type -> caseload.v1.UpdateChildRequest
+	13, // 30: caseload.v1.CaseloadService.SetUascStatus:input_type -> caseload.v1.SetUascStatusRequest
+	15, // 31: caseload.v1.CaseloadService.GetChild:input_type -> caseload.v1.GetChildRequest
+	17, // 32: caseload.v1.CaseloadService.ListChildren:input_type -> caseload.v1.ListChildrenRequest
+	19, // 33: caseload.v1.CaseloadService.StartPeriodOfCare:input_type -> caseload.v1.StartPeriodOfCareRequest
+	21, // 34: caseload.v1.CaseloadService.ChangeLegalStatus:input_type -> caseload.v1.ChangeLegalStatusRequest
+	23, // 35: caseload.v1.CaseloadService.EndPeriodOfCare:input_type -> caseload.v1.EndPeriodOfCareRequest
+	25, // 36: caseload.v1.CaseloadService.CorrectCareRecord:input_type -> caseload.v1.CorrectCareRecordRequest
+	27, // 37: caseload.v1.CaseloadService.GetCareHistory:input_type -> caseload.v1.GetCareHistoryRequest
+	30, // 38: caseload.v1.CaseloadService.GetLegalCategory:input_type -> caseload.v1.GetLegalCategoryRequest
+	32, // 39: caseload.v1.CaseloadService.AllocateWorker:input_type -> caseload.v1.AllocateWorkerRequest
+	34, // 40: caseload.v1.CaseloadService.ListAllocations:input_type -> caseload.v1.ListAllocationsRequest
+	10, // 41: caseload.v1.CaseloadService.RegisterChild:output_type -> caseload.v1.RegisterChildResponse
+	12, // 42: caseload.v1.CaseloadService.UpdateChild:output_type -> caseload.v1.UpdateChildResponse
+	14, // 43: caseload.v1.CaseloadService.SetUascStatus:output_type -> caseload.v1.SetUascStatusResponse
+	16, // 44: caseload.v1.CaseloadService.GetChild:output_type -> caseload.v1.GetChildResponse
+	18, // 45: caseload.v1.CaseloadService.ListChildren:output_type -> caseload.v1.ListChildrenResponse
+	20, // 46: caseload.v1.CaseloadService.StartPeriodOfCare:output_type -> caseload.v1.StartPeriodOfCareResponse
+	22, // 47: caseload.v1.CaseloadService.ChangeLegalStatus:output_type -> caseload.v1.ChangeLegalStatusResponse
+	24, // 48: caseload.v1.CaseloadService.EndPeriodOfCare:output_type -> caseload.v1.EndPeriodOfCareResponse
+	26, // 49: caseload.v1.CaseloadService.CorrectCareRecord:output_type -> caseload.v1.CorrectCareRecordResponse
+	28, // 50: caseload.v1.CaseloadService.GetCareHistory:output_type -> caseload.v1.GetCareHistoryResponse
+	31, // 51: caseload.v1.CaseloadService.GetLegalCategory:output_type -> caseload.v1.GetLegalCategoryResponse
+	33, // 52: caseload.v1.CaseloadService.AllocateWorker:output_type -> caseload.v1.AllocateWorkerResponse
+	35, // 53: caseload.v1.CaseloadService.ListAllocations:output_type -> caseload.v1.ListAllocationsResponse
+	41, // [41:54] is the sub-list for method output_type
+	28, // [28:41] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_caseload_v1_caseload_proto_init() }
@@ -2952,7 +3027,7 @@ func file_caseload_v1_caseload_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caseload_v1_caseload_proto_rawDesc), len(file_caseload_v1_caseload_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,

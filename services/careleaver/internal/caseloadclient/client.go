@@ -88,7 +88,7 @@ var _ careleaver.Caseload = (*Client)(nil)
 func (c *Client) CareHistory(ctx context.Context, childID string) (careleaver.CareHistory, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	resp, err := c.api.GetCareHistory(ctx, &caseloadv1.GetCareHistoryRequest{ChildId: childID})
+	resp, err := c.api.GetCareHistory(ctx, &caseloadv1.GetCareHistoryRequest{ChildId: childID, View: caseloadv1.CareHistoryView_CARE_HISTORY_VIEW_CARE})
 	if err != nil {
 		return careleaver.CareHistory{}, fromStatus(err, "care history of "+childID)
 	}

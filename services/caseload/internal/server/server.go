@@ -328,8 +328,10 @@ func (s *Server) GetCareHistory(_ context.Context, req *caseloadv1.GetCareHistor
 	for i := range ch.Periods {
 		resp.Periods[i] = periodPB(&ch.Periods[i])
 	}
-	for _, e := range caseload.Episodes(ch) {
-		resp.Episodes = append(resp.Episodes, episodePB(e))
+	if req.GetView() != caseloadv1.CareHistoryView_CARE_HISTORY_VIEW_CARE {
+		for _, e := range caseload.Episodes(ch) {
+			resp.Episodes = append(resp.Episodes, episodePB(e))
+		}
 	}
 	for _, k := range ch.Corrections {
 		resp.Corrections = append(resp.Corrections, correctionPB(k))

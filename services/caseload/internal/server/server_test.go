@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/corporate-parenting/suite/pkg/boltdb"
 	"github.com/corporate-parenting/suite/pkg/clock"
@@ -283,6 +284,21 @@ func TestViews(t *testing.T) {
 	if hist.GetDateOfBirth() != "2011-08-09" || len(hist.GetPeriods()) != 1 || len(hist.GetEpisodes()) != 2 ||
 		hist.GetEpisodes()[1].GetReasonNewEpisode() != "L" || hist.GetEpisodes()[0].GetReasonCeased() != "X1" || !hist.GetUasc().GetIsUasc() {
 		t.Fatalf("history = %v", hist)
+	}
+	// The full view is the default; the care view is the same without the
+	// derived episodes.
+	full, err := c.GetCareHistory(ctx, &caseloadv1.GetCareHistoryRequest{ChildId: id, View: caseloadv1.CareHistoryView_CARE_HISTORY_VIEW_FULL})
+	if err != nil || !proto.Equal(full, hist) {
+		t.Fatalf("full view = %v, %v; want %v", full, err, hist)
+	}
+	care, err := c.GetCareHistory(ctx, &caseloadv1.GetCareHistoryRequest{ChildId: id, View: caseloadv1.CareHistoryView_CARE_HISTORY_VIEW_CARE})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutEpisodes := proto.Clone(hist).(*caseloadv1.GetCareHistoryResponse)
+	withoutEpisodes.Episodes = nil
+	if !proto.Equal(care, withoutEpisodes) {
+		t.Fatalf("care view = %v; want the full view without episodes", care)
 	}
 	list, err := c.ListChildren(ctx, &caseloadv1.ListChildrenRequest{PageSize: 1000, NamePrefix: "ward"})
 	if err != nil || len(list.GetChildren()) != 1 || list.GetNextPageToken() != "" {

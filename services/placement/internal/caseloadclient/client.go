@@ -116,7 +116,8 @@ func (c *Client) careHistory(ctx context.Context, childID string) (*caseloadv1.G
 		// The placement call's trace id, so both services' logs show it.
 		ctx = metadata.AppendToOutgoingContext(ctx, grpcserver.RequestIDHeader, id)
 	}
-	req := &caseloadv1.GetCareHistoryRequest{ChildId: childID}
+	// Episodes are not needed to check a placement: caseload leaves them out.
+	req := &caseloadv1.GetCareHistoryRequest{ChildId: childID, View: caseloadv1.CareHistoryView_CARE_HISTORY_VIEW_CARE}
 	backoff := c.opts.Backoff
 	var last error
 	for attempt := 1; ; attempt++ {
