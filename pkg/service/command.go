@@ -156,11 +156,13 @@ func Command[C any, A Runner](ctx context.Context, args []string, parse func(arg
 	return nil
 }
 
-// Main is a service command's main: it runs run with the command line and
-// a context that SIGINT and SIGTERM cancel (a graceful stop), and exits 0
-// when run returns nil or flag.ErrHelp, 2 for ErrUsage and 1 for any other
-// error, printed to stderr after the command's name.
+// Main is a service command's main: it sets the garbage collector's target
+// (TuneGC), runs run with the command line and a context that SIGINT and
+// SIGTERM cancel (a graceful stop), and exits 0 when run returns nil or
+// flag.ErrHelp, 2 for ErrUsage and 1 for any other error, printed to
+// stderr after the command's name.
 func Main(name string, run func(ctx context.Context, args []string, stderr io.Writer) error) {
+	TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stderr)
 	stop()

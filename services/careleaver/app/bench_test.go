@@ -9,6 +9,7 @@ import (
 	"time"
 
 	careleaverv1 "github.com/corporate-parenting/suite/pkg/gen/careleaver/v1"
+	"github.com/corporate-parenting/suite/pkg/service"
 	"github.com/corporate-parenting/suite/pkg/testutil"
 
 	"github.com/corporate-parenting/suite/services/careleaver/internal/testenv"
@@ -26,6 +27,7 @@ const benchCallers = 64
 //
 //	go test -run '^$' -bench RecordContact -benchtime 20000x ./services/careleaver/app/
 func BenchmarkRecordContact(b *testing.B) {
+	service.TuneGC() // the binaries' garbage-collector target
 	h := newHarness(b, "2026-06-01")
 	const leavers = 16
 	ids := make([]string, leavers)

@@ -18,6 +18,7 @@ import (
 	"github.com/corporate-parenting/suite/pkg/events"
 	placementv1 "github.com/corporate-parenting/suite/pkg/gen/placement/v1"
 	"github.com/corporate-parenting/suite/pkg/natsembed"
+	"github.com/corporate-parenting/suite/pkg/service"
 	"github.com/corporate-parenting/suite/pkg/testutil"
 
 	"github.com/corporate-parenting/suite/services/placement/internal/testenv"
@@ -38,7 +39,8 @@ type benchChild struct {
 	n    int
 }
 
-// BenchmarkPlacement measures the placement service as deployed: real gRPC
+// BenchmarkPlacement measures the placement service as deployed (with the
+// binaries' garbage-collector target, service.TuneGC): real gRPC
 // on loopback, the real caseload service answering every write's care check
 // (GetCareHistory), bbolt group commit with fsync, the outbox relay
 // publishing to an in-process JetStream, in the two durability set-ups
@@ -52,11 +54,12 @@ type benchChild struct {
 // Each reports:
 //
 //	writes-64: ChangePlacement from 64 concurrent callers, as fast as it
-//	goes; reports placements/s.
+//	goes; reports placements/s and the process's CPU time per placement.
 //	relay-lag-1000/s: ChangePlacement paced at 1,000 a second; reports the
 //	outbox-to-stream lag (the stream's store time minus the outbox row's
 //	creation time) at p50 and p99, in ms.
 func BenchmarkPlacement(b *testing.B) {
+	service.TuneGC() // the binaries' garbage-collector target
 	b.Run("embedded", func(b *testing.B) {
 		ns := natsembed.StartForTestWith(b, natsembed.Options{SyncInterval: natsembed.EmbeddedSyncInterval})
 		benchPlacement(b, ns, natsembed.EmbeddedRetain)

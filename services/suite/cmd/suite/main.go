@@ -44,12 +44,14 @@ import (
 
 	"github.com/corporate-parenting/suite/pkg/clock"
 	"github.com/corporate-parenting/suite/pkg/config"
+	"github.com/corporate-parenting/suite/pkg/service"
 
 	"github.com/corporate-parenting/suite/services/suite/launcher"
 	"github.com/corporate-parenting/suite/services/suite/seed"
 )
 
 func main() {
+	service.TuneGC() // the four services in this process run as their own binaries do
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
