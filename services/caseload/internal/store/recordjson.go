@@ -29,85 +29,52 @@ func appendChildJSON(b []byte, c *caseload.Child) ([]byte, error) {
 	w.strOmit("upn", c.UPN)
 	w.boolOmit("uasc", c.UASC.IsUASC)
 	w.dateOmit("duc", c.UASC.Ceased)
-	if len(c.Periods) > 0 {
-		w.key("periods")
-		w.open('[')
-		for _, p := range c.Periods {
-			w.elem()
-			w.open('{')
-			w.str("id", p.ID)
-			w.date("start", p.Start)
-			w.dateOmit("end", p.End)
-			w.strOmit("rec", p.ReasonCeased)
-			w.str("cin", p.CategoryOfNeed)
-			w.key("ls")
-			w.open('[')
-			for _, s := range p.Spells {
-				w.elem()
-				w.open('{')
-				w.str("id", s.ID)
-				w.str("ls", s.LegalStatus)
-				w.date("start", s.Start)
-				w.boolOmit("corr", s.Corrected)
-				w.close('}')
-			}
-			w.close(']')
-			w.close('}')
-		}
-		w.close(']')
-	}
-	if len(c.Corrections) > 0 {
-		w.key("corr")
-		w.open('[')
-		for _, k := range c.Corrections {
-			w.elem()
-			w.open('{')
-			w.str("kind", string(k.Kind))
-			w.str("target", k.TargetID)
-			w.str("period", k.PeriodID)
-			w.strOmit("reason", k.Reason)
-			w.time("at", k.At)
-			w.strOmit("prior_ls", k.PriorLegalStatus)
-			w.dateOmit("prior_date", k.PriorDate)
-			w.strOmit("prior_rec", k.PriorReasonCeased)
-			w.close('}')
-		}
-		w.close(']')
-	}
-	if len(c.Allocations) > 0 {
-		w.key("alloc")
-		w.open('[')
-		for _, a := range c.Allocations {
-			w.elem()
-			w.open('{')
-			w.str("worker", a.WorkerID)
-			w.str("team", a.TeamID)
-			w.date("start", a.Start)
-			w.dateOmit("end", a.End)
-			w.close('}')
-		}
-		w.close(']')
-	}
-	if len(c.Placements) > 0 {
-		w.key("pl")
-		w.open('[')
-		for _, p := range c.Placements {
-			w.elem()
-			w.open('{')
-			w.str("id", p.ID)
-			w.str("place", p.Place)
-			w.strOmit("prov", p.Provider)
-			w.strOmit("urn", p.URN)
-			w.strOmit("carer", p.CarerID)
-			w.strOmit("loc", p.Location)
-			w.strOmit("dist", p.DistanceBand)
-			w.dateOmit("start", p.Start)
-			w.dateOmit("end", p.End)
-			w.strOmit("rpc", p.ReasonChange)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	w.objects("periods", len(c.Periods), true, func(i int) {
+		p := &c.Periods[i]
+		w.str("id", p.ID)
+		w.date("start", p.Start)
+		w.dateOmit("end", p.End)
+		w.strOmit("rec", p.ReasonCeased)
+		w.str("cin", p.CategoryOfNeed)
+		w.objects("ls", len(p.Spells), false, func(j int) {
+			s := &p.Spells[j]
+			w.str("id", s.ID)
+			w.str("ls", s.LegalStatus)
+			w.date("start", s.Start)
+			w.boolOmit("corr", s.Corrected)
+		})
+	})
+	w.objects("corr", len(c.Corrections), true, func(i int) {
+		k := &c.Corrections[i]
+		w.str("kind", string(k.Kind))
+		w.str("target", k.TargetID)
+		w.str("period", k.PeriodID)
+		w.strOmit("reason", k.Reason)
+		w.time("at", k.At)
+		w.strOmit("prior_ls", k.PriorLegalStatus)
+		w.dateOmit("prior_date", k.PriorDate)
+		w.strOmit("prior_rec", k.PriorReasonCeased)
+	})
+	w.objects("alloc", len(c.Allocations), true, func(i int) {
+		a := &c.Allocations[i]
+		w.str("worker", a.WorkerID)
+		w.str("team", a.TeamID)
+		w.date("start", a.Start)
+		w.dateOmit("end", a.End)
+	})
+	w.objects("pl", len(c.Placements), true, func(i int) {
+		p := &c.Placements[i]
+		w.str("id", p.ID)
+		w.str("place", p.Place)
+		w.strOmit("prov", p.Provider)
+		w.strOmit("urn", p.URN)
+		w.strOmit("carer", p.CarerID)
+		w.strOmit("loc", p.Location)
+		w.strOmit("dist", p.DistanceBand)
+		w.dateOmit("start", p.Start)
+		w.dateOmit("end", p.End)
+		w.strOmit("rpc", p.ReasonChange)
+	})
 	w.time("created", c.Created)
 	w.time("updated", c.Updated)
 	w.key("rev")
@@ -142,6 +109,23 @@ func (w *jsonWriter) key(name string) {
 	w.b = append(w.b, '"')
 	w.b = append(w.b, name...)
 	w.b = append(w.b, '"', ':')
+}
+
+// objects writes an array of n objects whose members each(i) writes; with
+// omitEmpty (the field's omitempty) nothing at all when n is 0.
+func (w *jsonWriter) objects(name string, n int, omitEmpty bool, each func(i int)) {
+	if n == 0 && omitEmpty {
+		return
+	}
+	w.key(name)
+	w.open('[')
+	for i := range n {
+		w.elem()
+		w.open('{')
+		each(i)
+		w.close('}')
+	}
+	w.close(']')
 }
 
 func (w *jsonWriter) str(name, v string) {
