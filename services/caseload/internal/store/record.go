@@ -155,6 +155,9 @@ func decodeChild(v []byte) (*caseload.Child, error) {
 		body = v[recordHeader:]
 	case len(v) > 1 && (v[0] == recordVersionNoHeader || v[0] == recordVersionNoPlacements):
 		body = v[1:]
+	case len(v) > 0 && v[0] > recordVersion:
+		return nil, fmt.Errorf("%w: record version %d, written by a newer caseload (this one reads versions %d to %d)",
+			errBadRecord, v[0], recordVersionNoPlacements, recordVersion)
 	default:
 		return nil, errBadRecord
 	}

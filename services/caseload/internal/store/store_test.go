@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,6 +131,19 @@ func TestOlderRecordVersions(t *testing.T) {
 		if rev, ok := recordRevision(again); again[0] != recordVersion || !ok || rev != c.Revision {
 			t.Fatalf("version %d rewritten as version %d, revision %d %v", version, again[0], rev, ok)
 		}
+	}
+}
+
+// A record from a newer caseload is refused, saying so.
+func TestNewerRecordVersionRefused(t *testing.T) {
+	b, err := encodeChild(fullChild("c1", "LA-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[0] = recordVersion + 1
+	_, err = decodeChild(b)
+	if !errors.Is(err, errBadRecord) || !strings.Contains(err.Error(), "newer caseload") {
+		t.Fatalf("a newer record: %v", err)
 	}
 }
 
